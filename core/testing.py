@@ -1,0 +1,217 @@
+"""pytest plugin for core and module tests (registered as ``crm_testing``).
+
+Fixtures:
+
+- ``crm_db_url``: a fresh, empty database for the test. SQLite by default;
+  with ``CRM_TEST_DATABASE_URL=postgresql+psycopg://...`` a new PostgreSQL
+  database created for the test and dropped after it.
+- ``make_app(modules=(), demo=False, config=None)``: an app whose database has
+  ``modules`` installed. Installed databases are built once per session and
+  copied (SQLite file copy, PostgreSQL ``TEMPLATE``), so a fresh database per
+  test stays cheap.
+- ``app``: ``make_app`` with the modules of ``@pytest.mark.crm_modules(...)``.
+- ``client``: a test client of ``app``.
+- ``crm_cli``: run ``crm ...`` against the test database; returns click's Result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner, Result
+from flask import Flask
+
+TEST_URL_ENV = "CRM_TEST_DATABASE_URL"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "crm_modules(*names, demo=False): modules the `app` fixture installs")
+
+
+def _server_url() -> str | None:
+    return os.environ.get(TEST_URL_ENV) or None
+
+
+def _admin_engine(url: str) -> sa.Engine:
+    return sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+
+
+def _pg_url(base: str, name: str) -> str:
+    return sa.make_url(base).set(database=name).render_as_string(hide_password=False)
+
+
+def create_database(template: str | None = None, *, folder: Path) -> str:
+    """A new empty database (or a copy of ``template``); returns its URL."""
+    base = _server_url()
+    if base is None:
+        path = folder / f"crm-{uuid.uuid4().hex[:8]}.sqlite3"
+        if template is not None:
+            shutil.copyfile(sa.make_url(template).database, path)  # type: ignore[arg-type]
+        return f"sqlite:///{path}"
+    name = f"crm_t_{uuid.uuid4().hex[:12]}"
+    engine = _admin_engine(base)
+    with engine.connect() as conn:
+        tpl = f' TEMPLATE "{sa.make_url(template).database}"' if template else ""
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"{tpl}')
+    engine.dispose()
+    return _pg_url(base, name)
+
+
+def drop_database(url: str) -> None:
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
+        return
+    base = _server_url()
+    assert base is not None
+    engine = _admin_engine(base)
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+    engine.dispose()
+
+
+def dispose(app: Flask) -> None:
+    from core.extensions import db
+
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+def base_config(url: str, instance: Path) -> dict[str, Any]:
+    return {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "CRM_INSTANCE_PATH": str(instance),
+        "CRM_ENV": "testing",
+        "TESTING": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+
+
+class TemplateCache:
+    """Databases with a given set of modules installed, built once per session."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.urls: dict[str, str] = {}
+
+    def get(self, modules: tuple[str, ...], demo: bool) -> str:
+        addons = os.environ.get("CRM_ADDONS_PATH", "")
+        key = hashlib.sha1(repr((sorted(modules), demo, addons, _server_url())).encode()).hexdigest()[:12]
+        if key not in self.urls:
+            url = create_database(folder=self.folder)
+            if modules:
+                from core.app import create_app
+                from core.lifecycle import ModuleManager
+
+                app = create_app(base_config(url, self.folder), modules=False)
+                ModuleManager(app).install(list(modules), demo=demo)
+                if url.startswith("sqlite"):
+                    with app.app_context():
+                        from core.extensions import db
+
+                        with db.engine.connect() as conn:
+                            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                dispose(app)
+            self.urls[key] = url
+        return self.urls[key]
+
+    def drop_all(self) -> None:
+        for url in self.urls.values():
+            drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def crm_template_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TemplateCache]:
+    cache = TemplateCache(tmp_path_factory.mktemp("crm-templates"))
+    yield cache
+    cache.drop_all()
+
+
+@pytest.fixture
+def crm_db_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh empty database for this test."""
+    url = create_database(folder=tmp_path)
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture
+def make_app(
+    tmp_path: Path, crm_template_cache: TemplateCache
+) -> Iterator[Callable[..., Flask]]:
+    """Factory: ``make_app(modules=("contacts",), demo=False, config={...})``."""
+    apps: list[Flask] = []
+    urls: list[str] = []
+
+    def factory(modules: tuple[str, ...] | list[str] = (), demo: bool = False, config: dict[str, Any] | None = None) -> Flask:
+        from core.app import create_app
+
+        template = crm_template_cache.get(tuple(modules), demo)
+        url = create_database(template, folder=tmp_path)
+        urls.append(url)
+        cfg = base_config(url, tmp_path)
+        cfg.update(config or {})
+        app = create_app(cfg)
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        dispose(app)
+    for url in urls:
+        drop_database(url)
+
+
+@pytest.fixture
+def app(request: pytest.FixtureRequest, make_app: Callable[..., Flask]) -> Flask:
+    marker = request.node.get_closest_marker("crm_modules")
+    modules = tuple(marker.args) if marker else ()
+    demo = bool(marker.kwargs.get("demo", False)) if marker else False
+    return make_app(modules, demo=demo)
+
+
+@pytest.fixture
+def client(app: Flask) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def crm_cli(crm_db_url: str, tmp_path: Path) -> Callable[..., Result]:
+    """``crm_cli("modules", "install", "x")`` runs the real command line on the test database."""
+
+    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        from core.cli import main
+
+        runner = CliRunner()
+        environ = {
+            "CRM_DATABASE_URL": crm_db_url,
+            "CRM_INSTANCE_PATH": str(tmp_path),
+            "CRM_SECRET_KEY": "test-secret-key-not-for-production",
+            **(env or {}),
+        }
+        return runner.invoke(_standalone(main), list(args), input=input, env=environ, catch_exceptions=False)
+
+    run.url = crm_db_url  # type: ignore[attr-defined]
+    return run
+
+
+def _standalone(main: Callable[..., Any]) -> Any:
+    import click
+
+    @click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []})
+    @click.pass_context
+    def wrapper(ctx: click.Context) -> None:
+        main(list(ctx.args))
+
+    return wrapper

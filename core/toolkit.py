@@ -1,0 +1,115 @@
+"""The one import surface for modules: ``from core import toolkit``.
+
+Modules import only this (and the modules their manifest depends on). Core
+may move code around behind it; what is exported here stays stable, and a
+test checks that bundled modules import nothing else from core.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.declarations import (
+    ACTIONS,
+    RULES,
+    ApiResource,
+    MenuItem,
+    ObjectAccess,
+    Permission,
+    Schedule,
+    SearchHit,
+    SearchProvider,
+    Setting,
+    Subscriber,
+    TaskSpec,
+    Widget,
+)
+from core.extensions import db
+from core.hookspecs import hookimpl
+from core.i18n import gettext, lazy_gettext, ngettext
+from core.models import OwnedRow, utcnow
+from core.security.access import can, public, require
+
+_ = gettext
+_l = lazy_gettext
+
+__all__ = [
+    "ACTIONS", "RULES", "ApiResource", "Mapped", "MenuItem", "ObjectAccess", "Permission", "Schedule",
+    "SearchHit", "SearchProvider", "Setting", "Subscriber", "TaskSpec", "Widget", "_", "_l", "can", "db",
+    "gettext", "hookimpl", "lazy_gettext", "load_security", "mapped_column", "ngettext", "own_row",
+    "public", "relationship", "require", "sa", "utcnow",
+]
+
+
+class SecurityFileError(ValueError):
+    """A module's ``security.toml`` is malformed; the message names file and key."""
+
+
+def load_security(module: str, folder: str | Path) -> list[ObjectAccess | Permission]:
+    """Read ``security.toml`` in ``folder`` (pass ``Path(__file__).parent``).
+
+    Format::
+
+        [objects.contact]            # object "<module>.contact"
+        label = "Contacts"
+        grants = { user = "rcw", manager = "rcwd" }
+        rules = { user = "own", manager = "team" }
+
+        [permissions.import]         # permission "<module>.import"
+        label = "Import contacts"
+        roles = ["manager"]
+    """
+    folder = Path(folder)
+    if folder.is_file():
+        folder = folder.parent
+    path = folder / "security.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SecurityFileError(f"{path}: {exc}") from exc
+    unknown = set(data) - {"objects", "permissions"}
+    if unknown:
+        raise SecurityFileError(f"{path}: unknown section(s) {sorted(unknown)}; use [objects.*] and [permissions.*]")
+    result: list[ObjectAccess | Permission] = []
+    for short, spec in data.get("objects", {}).items():
+        where = f"{path}: objects.{short}"
+        extra = set(spec) - {"label", "grants", "rules", "owner_field"}
+        if extra:
+            raise SecurityFileError(f"{where}: unknown key(s) {sorted(extra)}")
+        grants = spec.get("grants", {})
+        for role, letters in grants.items():
+            if not isinstance(letters, str) or set(letters) - set(ACTIONS):
+                raise SecurityFileError(f"{where}.grants.{role}: use letters from 'rcwd', got {letters!r}")
+        rules = spec.get("rules", {})
+        for role, rule in rules.items():
+            if rule not in RULES:
+                raise SecurityFileError(f"{where}.rules.{role}: use one of {', '.join(RULES)}, got {rule!r}")
+        result.append(
+            ObjectAccess(
+                object=f"{module}.{short}",
+                label=spec.get("label", short),
+                grants=dict(grants),
+                rules=dict(rules),
+                owner_field=spec.get("owner_field", "owner_id"),
+            )
+        )
+    for short, spec in data.get("permissions", {}).items():
+        roles = spec.get("roles", [])
+        if not isinstance(roles, list):
+            raise SecurityFileError(f"{path}: permissions.{short}.roles must be a list")
+        result.append(Permission(name=f"{module}.{short}", label=spec.get("label", short), roles=tuple(roles)))
+    return result
+
+
+def own_row(module: str, xmlid: str, row: Any) -> None:
+    """Record that ``module`` created ``row`` in a table it does not own.
+
+    Call from ``crm_install_data`` after flushing the row; uninstall with
+    ``--purge`` deletes it. ``xmlid`` is a stable name unique within the module.
+    """
+    db.session.add(OwnedRow(module=module, xmlid=xmlid, table_name=row.__tablename__, row_id=row.id))

@@ -1,0 +1,1 @@
+"""gamma declares nothing: a module may be pure configuration."""
