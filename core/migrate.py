@@ -41,6 +41,10 @@ def alembic_config(connection: sa.Connection, manifests: Iterable[Manifest]) -> 
     cfg.set_main_option("version_path_separator", "os")
     cfg.set_main_option("version_locations", __import__("os").pathsep.join(locations))
     cfg.attributes["connection"] = connection
+    # naming conventions for constraints created by op.create_table & co.
+    from core.extensions import db
+
+    cfg.attributes["target_metadata"] = db.metadata
     return cfg
 
 

@@ -32,6 +32,7 @@ from core.declarations import (
 from core.extensions import db
 from core.hookspecs import hookimpl
 from core.i18n import gettext, lazy_gettext, ngettext
+from core.mixins import RecordMixin, record_columns
 from core.models import OwnedRow, utcnow
 from core.security.access import can, public, require
 
@@ -42,7 +43,7 @@ __all__ = [
     "ACTIONS", "RULES", "ApiResource", "Mapped", "MenuItem", "ObjectAccess", "Permission", "Schedule",
     "SearchHit", "SearchProvider", "Setting", "Subscriber", "TaskSpec", "Widget", "_", "_l", "can", "db",
     "gettext", "hookimpl", "lazy_gettext", "load_security", "mapped_column", "ngettext", "own_row",
-    "public", "relationship", "require", "sa", "utcnow",
+    "public", "record_columns", "RecordMixin", "relationship", "require", "sa", "utcnow",
 ]
 
 
