@@ -163,7 +163,7 @@ class ModuleGraph:
                 continue
             result.add(name)
             todo.extend(self.get(name).depends)
-        self.check(result)
+            self.check([name])
         return result
 
     def dependents(self, name: str, among: Iterable[str]) -> set[str]:

@@ -9,6 +9,7 @@ installed contributes nothing, not even its migration files.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -35,11 +36,10 @@ def alembic_config(connection: sa.Connection, manifests: Iterable[Manifest]) -> 
     locations = [str(CORE_MIGRATIONS / "versions")]
     for manifest in manifests:
         path = module_versions_dir(manifest)
-        if path is not None:
+        if path is not None and str(path) not in locations:
             locations.append(str(path))
-    # os.pathsep-separated; paths here never contain it
-    cfg.set_main_option("version_path_separator", "os")
-    cfg.set_main_option("version_locations", __import__("os").pathsep.join(locations))
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option("version_locations", os.pathsep.join(locations))
     cfg.attributes["connection"] = connection
     # naming conventions for constraints created by op.create_table & co.
     from core.extensions import db

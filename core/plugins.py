@@ -73,7 +73,7 @@ def call_each(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[t
     caller = getattr(pm.hook, hook_name)
     results: list[tuple[str, Any]] = []
     trace = getattr(pm, "crm_trace", False)
-    for impl in reversed(caller.get_hookimpls()):
+    for impl in caller.get_hookimpls():  # registration order: depth, then name
         args = {name: kwargs[name] for name in impl.argnames}
         started = time.perf_counter()
         value = impl.function(**args)

@@ -1,0 +1,1 @@
+"""No hooks: the upgrade test is about migrations."""
