@@ -110,19 +110,19 @@ class TemplateCache:
         key = hashlib.sha1(repr((sorted(modules), demo, addons, _server_url())).encode()).hexdigest()[:12]
         if key not in self.urls:
             url = create_database(folder=self.folder)
+            from core.app import create_app
+            from core.extensions import db
+            from core.lifecycle import ModuleManager
+
+            app = create_app(base_config(url, self.folder), modules=False)
+            manager = ModuleManager(app)
+            manager.upgrade_core()
             if modules:
-                from core.app import create_app
-                from core.lifecycle import ModuleManager
-
-                app = create_app(base_config(url, self.folder), modules=False)
-                ModuleManager(app).install(list(modules), demo=demo)
-                if url.startswith("sqlite"):
-                    with app.app_context():
-                        from core.extensions import db
-
-                        with db.engine.connect() as conn:
-                            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-                dispose(app)
+                manager.install(list(modules), demo=demo)
+            if url.startswith("sqlite"):
+                with app.app_context(), db.engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            dispose(app)
             self.urls[key] = url
         return self.urls[key]
 
