@@ -174,3 +174,11 @@ def test_bootstrap_installs_crm_modules_with_dependencies(crm_db_url: str, addon
         names = sorted(r[0] for r in conn.execute(sa.text("SELECT name FROM core_module WHERE state = 'installed'")))
     engine.dispose()
     assert names == ["alpha", "beta"]
+
+
+def test_readme_documents_every_setting() -> None:
+    from core.config import ROOT, SETTINGS
+
+    readme = (ROOT / "README.md").read_text()
+    missing = [var for var, *_rest in SETTINGS if f"`{var}`" not in readme]
+    assert not missing, f"README configuration table lacks {missing}"
