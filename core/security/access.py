@@ -47,3 +47,22 @@ def require(permission: str) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorate
+
+
+def require_login(view: F) -> F:
+    """Any logged-in user (dashboard, search, own profile); anonymous: login redirect (pages) or 401 (API).
+
+    Added by the UI work for pages that belong to every user rather than to a
+    permission; the route matrix treats it like ``require`` without the 403 case.
+    """
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not getattr(current_user, "is_authenticated", False):
+            if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+                abort(401)
+            return redirect(url_for("core_auth.login", next=request.full_path))
+        return view(*args, **kwargs)
+
+    wrapped.crm_login_required = True  # type: ignore[attr-defined]
+    return wrapped  # type: ignore[return-value]
