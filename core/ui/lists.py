@@ -1,0 +1,366 @@
+"""The generic list: a module declares columns, search, filters and actions; core does the rest.
+
+Built to stay fast at a million rows:
+
+- rows are read as plain column tuples (only the columns on screen, plus the
+  sort key and id), with declared many-to-one columns (``"company.name"``)
+  joined into the same query, so a page costs one query whatever its size;
+- pages are addressed by keyset cursors (``core.ui.paging``), never OFFSET;
+- the total is counted only up to a cap (``SELECT count(*) FROM (SELECT ...
+  LIMIT cap+1)``) and shown as "1,000+" beyond it;
+- every statement starts from ``core.security.access.scope``, so search,
+  paging, counts, export and bulk actions all see exactly the records the
+  user's record rule allows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask import session as web_session
+
+from core.extensions import db
+from core.i18n import lazy_gettext as _l
+from core.ui.filters import Filter
+from core.ui.paging import Page, Sort, fetch_page
+from core.ui.values import Formatter, choice_map
+
+SEARCH_MODES = ("contains", "prefix", "exact")
+#: longest search text taken from the URL (longer input is cut, not refused)
+MAX_QUERY = 200
+SESSION_KEY = "crm_list_columns"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A list column: a model attribute, or ``relation.attribute`` for a many-to-one.
+
+    ``format`` receives the value and returns text; ``choices`` maps stored
+    values to labels. Only own columns can be ``sortable`` (a sort across a
+    join cannot use an index).
+    """
+
+    name: str
+    label: Any = None
+    sortable: bool = False
+    visible: bool = True
+    link: bool = False
+    choices: Sequence[tuple[Any, Any]] | Mapping[Any, Any] | None = None
+    format: Callable[[Any], str] | None = None
+
+    @property
+    def key(self) -> str:
+        """Name usable as a result label and form value (dots are not)."""
+        return self.name.replace(".", "__")
+
+    @property
+    def related(self) -> tuple[str, str] | None:
+        return tuple(self.name.split(".", 1)) if "." in self.name else None  # type: ignore[return-value]
+
+    def display_label(self) -> Any:
+        if self.label is not None:
+            return self.label
+        return self.name.split(".")[-1].replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class Search:
+    """A searched column. ``contains`` (default) finds text anywhere (``ILIKE '%x%'``);
+    ``prefix`` finds values starting with the text and can use an index made by
+    ``prefix_search_index``; ``exact`` compares for equality."""
+
+    column: str
+    mode: str = "contains"
+
+    def __post_init__(self) -> None:
+        if self.mode not in SEARCH_MODES:
+            raise ValueError(f"search mode must be one of {SEARCH_MODES}, got {self.mode!r}")
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    """An action on the rows a user ticked. ``run(records)`` changes them and
+    may return how many it changed. ``permission`` defaults to
+    ``<object>.<record_action>``; only records the user's rule allows for
+    ``record_action`` are passed in."""
+
+    name: str
+    label: Any
+    run: Callable[[list[Any]], int | None]
+    permission: str | None = None
+    record_action: str = "write"
+    confirm: Any = None
+
+    @classmethod
+    def delete(cls, label: Any = None) -> BulkAction:
+        def run(records: list[Any]) -> int:
+            for record in records:
+                db.session.delete(record)
+            return len(records)
+
+        return cls(
+            "delete", label or _l("Delete"), run, record_action="delete",
+            confirm=_l("Delete the selected records?"),
+        )
+
+    @classmethod
+    def set_value(cls, name: str, label: Any, attr: str, value: Any) -> BulkAction:
+        """Set one attribute on every selected record (e.g. mark as done)."""
+
+        def run(records: list[Any]) -> int:
+            for record in records:
+                setattr(record, attr, value)
+            return len(records)
+
+        return cls(name, label, run)
+
+
+@dataclass
+class ListState:
+    """What one request asked for: search text, filter values, sort, cursors."""
+
+    q: str
+    sort: Sort
+    after: str | None
+    before: str | None
+    args: Mapping[str, Any]
+
+
+@dataclass
+class ListResult:
+    """One rendered page: rows as formatted cells plus everything the template needs."""
+
+    view: ListView
+    state: ListState
+    columns: list[Column]
+    rows: list[tuple[int, list[str]]]
+    page: Page
+    count: int
+    count_capped: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class ListView:
+    """A declared list of ``model`` records, checked against ``object``'s access rules."""
+
+    def __init__(
+        self,
+        *,
+        model: type,
+        object: str,
+        columns: Sequence[Column | str],
+        search: Sequence[Search | str] = (),
+        filters: Sequence[Filter] = (),
+        default_sort: str = "-id",
+        page_size: int = 50,
+        count_cap: int = 1000,
+        export: bool = True,
+        bulk_actions: Sequence[BulkAction] = (),
+        title: Any = None,
+        template: str = "core/list.html",
+    ) -> None:
+        self.model = model
+        self.object = object
+        self.columns = [c if isinstance(c, Column) else Column(c) for c in columns]
+        self.search = [s if isinstance(s, Search) else Search(s) for s in search]
+        self.filters = list(filters)
+        self.page_size = page_size
+        self.count_cap = count_cap
+        self.export = export
+        self.bulk_actions = {
+            a.name: a if a.permission else _with_permission(a, f"{object}.{a.record_action}") for a in bulk_actions
+        }
+        self.title = title
+        self.template = template
+        self.sortable = tuple(c.name for c in self.columns if c.sortable)
+        self.default_sort = default_sort
+        self._check()
+
+    # -- declaration checks (fail at start-up, naming the mistake) -------------
+
+    def _check(self) -> None:
+        where = f"ListView({self.object})"
+        for col in self.columns:
+            rel = col.related
+            if rel:
+                if col.sortable:
+                    raise ValueError(f"{where}: related column '{col.name}' cannot be sortable")
+                relationship = getattr(self.model, rel[0], None)
+                if relationship is None or not hasattr(relationship, "property"):
+                    raise ValueError(f"{where}: no relationship '{rel[0]}' on {self.model.__name__}")
+                if relationship.property.uselist:
+                    raise ValueError(f"{where}: column '{col.name}': only many-to-one relations can be listed")
+                if not hasattr(relationship.property.mapper.class_, rel[1]):
+                    raise ValueError(f"{where}: column '{col.name}': unknown attribute '{rel[1]}'")
+            elif not hasattr(self.model, col.name):
+                raise ValueError(f"{where}: unknown column '{col.name}' on {self.model.__name__}")
+        for s in self.search:
+            if not hasattr(self.model, s.column):
+                raise ValueError(f"{where}: unknown search column '{s.column}'")
+        seen: set[str] = set()
+        for f in self.filters:
+            if not hasattr(self.model, f.attr):
+                raise ValueError(f"{where}: filter '{f.name}' uses unknown column '{f.attr}'")
+            if seen & set(f.params):
+                raise ValueError(f"{where}: filter '{f.name}' declared twice")
+            seen.update(f.params)
+        key = self.default_sort.lstrip("-")
+        if key != "id" and key not in self.sortable:
+            raise ValueError(f"{where}: default_sort '{self.default_sort}' is not a sortable column")
+
+    # -- reading the request -----------------------------------------------------
+
+    def state(self, args: Mapping[str, Any]) -> ListState:
+        q = (args.get("q") or "").strip()[:MAX_QUERY]
+        return ListState(
+            q=q,
+            sort=Sort.parse(args.get("sort"), self.sortable, self.default_sort),
+            after=args.get("after") or None,
+            before=args.get("before") or None,
+            args=args,
+        )
+
+    def visible_columns(self) -> list[Column]:
+        """The user's chosen columns (remembered in the session), else the declared defaults."""
+        chosen = (web_session.get(SESSION_KEY) or {}).get(self.object)
+        if chosen:
+            cols = [c for c in self.columns if c.key in set(chosen)]
+            if cols:
+                return cols
+        return [c for c in self.columns if c.visible]
+
+    def choose_columns(self, keys: Iterable[str]) -> None:
+        known = {c.key for c in self.columns}
+        picked = [k for k in keys if k in known]
+        stored = dict(web_session.get(SESSION_KEY) or {})
+        if picked:
+            stored[self.object] = picked
+        else:
+            stored.pop(self.object, None)
+        web_session[SESSION_KEY] = stored
+
+    # -- statements --------------------------------------------------------------
+
+    def base(self, state: ListState, action: str = "read") -> sa.Select[Any]:
+        """Scoped, searched and filtered ``select(model)``; the one place conditions are added."""
+        from core.security import access
+
+        stmt = access.scope(sa.select(self.model), self.object, action)
+        conds = [self._search_condition(state.q)] if state.q and self.search else []
+        conds.extend(f.condition(self.model, state.args) for f in self.filters)
+        conds = [c for c in conds if c is not None]
+        return stmt.where(*conds) if conds else stmt
+
+    def _search_condition(self, q: str) -> Any:
+        dialect = _dialect()
+        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        parts = []
+        for s in self.search:
+            col = getattr(self.model, s.column)
+            if s.mode == "exact":
+                parts.append(col == q)
+            elif s.mode == "prefix":
+                # matches the index prefix_search_index() creates on each database
+                if dialect == "postgresql":
+                    parts.append(sa.func.lower(col).like(escaped.lower() + "%", escape="\\"))
+                else:
+                    parts.append(col.like(escaped + "%", escape="\\"))
+            else:
+                parts.append(col.ilike("%" + escaped + "%", escape="\\"))
+        return sa.or_(*parts)
+
+    def select_columns(self, stmt: sa.Select[Any], columns: Sequence[Column], sort: Sort) -> sa.Select[Any]:
+        """Only what is shown: visible columns, the sort key and id, joined relations."""
+        model = self.model
+        picked: dict[str, Any] = {"id": model.id}  # type: ignore[attr-defined]
+        if sort.key != "id":
+            picked[sort.key] = getattr(model, sort.key)
+        joins: dict[str, Any] = {}
+        for col in columns:
+            rel = col.related
+            if rel is None:
+                picked[col.key] = getattr(model, col.name)
+                continue
+            if rel[0] not in joins:
+                joins[rel[0]] = sa.orm.aliased(getattr(model, rel[0]).property.mapper.class_)
+            picked[col.key] = getattr(joins[rel[0]], rel[1])
+        stmt = stmt.with_only_columns(*(c.label(k) for k, c in picked.items()), maintain_column_froms=True)
+        for name, alias in joins.items():
+            stmt = stmt.outerjoin(alias, getattr(model, name).of_type(alias))
+        return stmt
+
+    def capped_count(self, stmt: sa.Select[Any]) -> tuple[int, bool]:
+        """Exact up to ``count_cap``; beyond it only "more than" (no full count at 1M rows)."""
+        inner = stmt.with_only_columns(self.model.id).order_by(None).limit(self.count_cap + 1)  # type: ignore[attr-defined]
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(inner.subquery())) or 0
+        return min(total, self.count_cap), total > self.count_cap
+
+    # -- the page ----------------------------------------------------------------
+
+    def run(self, args: Mapping[str, Any]) -> ListResult:
+        state = self.state(args)
+        columns = self.visible_columns()
+        base = self.base(state)
+        stmt = self.select_columns(base, columns, state.sort)
+        page = fetch_page(
+            stmt, self.model, state.sort, size=self.page_size,
+            after=state.after, before=state.before, fetch=_rows, dialect=_dialect(),
+        )
+        if page.next_cursor is None and page.prev_cursor is None and not state.after and not state.before:
+            count, capped = len(page.rows), False  # the whole result is on screen
+        else:
+            count, capped = self.capped_count(base)
+        fmt = Formatter()
+        formats = [(c.key, c.format, choice_map(c.choices)) for c in columns]
+        rows = [
+            (row.id, [f(getattr(row, k)) if f else fmt(getattr(row, k), ch) for k, f, ch in formats])
+            for row in page.rows
+        ]
+        return ListResult(self, state, columns, rows, page, count, capped)
+
+    def iter_rows(self, args: Mapping[str, Any], columns: Sequence[Column], chunk: int = 1000) -> Iterator[Any]:
+        """Every row of the filtered set in the list's order, ``chunk`` rows per query (export)."""
+        state = self.state(args)
+        stmt = self.select_columns(self.base(state), columns, state.sort)
+        dialect = _dialect()
+        after: str | None = None
+        while True:
+            page = fetch_page(stmt, self.model, state.sort, size=chunk, after=after, fetch=_rows, dialect=dialect)
+            yield from page.rows
+            if page.next_cursor is None:
+                return
+            after = page.next_cursor
+
+
+def _rows(stmt: sa.Select[Any]) -> list[Any]:
+    """Plain result rows (column tuples with attribute access): no ORM identity map to fill."""
+    return list(db.session.execute(stmt).all())
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _with_permission(action: BulkAction, permission: str) -> BulkAction:
+    from dataclasses import replace
+
+    return replace(action, permission=permission)
+
+
+def prefix_search_index(table: str, column: str, name: str | None = None) -> None:
+    """In a migration: the index a ``Search(column, "prefix")`` uses on this database.
+
+    PostgreSQL gets ``lower(col) text_pattern_ops`` (case-insensitive ``LIKE 'abc%'``
+    under any collation); SQLite gets ``col COLLATE NOCASE`` (its LIKE is
+    case-insensitive and uses such an index).
+    """
+    from alembic import op
+
+    name = name or f"ix_{table}_{column}_prefix"
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(sa.text(f'CREATE INDEX "{name}" ON "{table}" (lower("{column}") text_pattern_ops)'))
+    else:
+        op.execute(sa.text(f'CREATE INDEX "{name}" ON "{table}" ("{column}" COLLATE NOCASE)'))
