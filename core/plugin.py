@@ -13,8 +13,9 @@ from core.i18n import lazy_gettext as _l
 def crm_blueprints() -> list[Blueprint]:
     from core.admin import bp as admin_bp
     from core.health import bp as health_bp
+    from core.ui.routes import bp as ui_bp
 
-    return [health_bp, admin_bp]
+    return [health_bp, admin_bp, ui_bp]
 
 
 @hookimpl
