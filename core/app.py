@@ -18,7 +18,7 @@ from flask import Flask, abort, send_from_directory
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from core import plugin as core_plugin
-from core.config import ROOT, finalize, load_config
+from core.config import ROOT, ConfigError, finalize, load_config
 from core.db import configure_engine, engine_options
 from core.extensions import db
 from core.lifecycle import installed_names, registry_seq
@@ -102,12 +102,18 @@ def _init_services(app: Flask) -> None:
 
 
 def theme_dirs(app: Flask, kind: str) -> list[Path]:
-    """``themes/<CRM_THEME>/<kind>`` then the default theme's, for overriding anything."""
-    themes = ROOT / "themes"
+    """``themes/<CRM_THEME>/<kind>`` then the default theme's, for overriding anything.
+
+    ``CRM_THEMES_PATH`` (config) names another folder of themes (tests, deployments
+    keeping their theme outside the code); the default theme always comes from the code.
+    """
+    themes = Path(app.config.get("CRM_THEMES_PATH") or ROOT / "themes")
     names = [app.config.get("CRM_THEME") or "default", "default"]
+    if names[0] != "default" and not (themes / names[0]).is_dir():
+        raise ConfigError(f"CRM_THEME={names[0]!r}: there is no theme folder {themes / names[0]}")
     dirs: list[Path] = []
     for name in dict.fromkeys(names):
-        path = themes / name / kind
+        path = (themes if name != "default" else ROOT / "themes") / name / kind
         if path.is_dir():
             dirs.append(path)
     return dirs
