@@ -15,6 +15,7 @@ import click
 from flask import Flask
 
 from core.app import create_app
+from core.i18n_cli import i18n as i18n_group
 from core.lifecycle import LifecycleError, ModuleManager
 from core.loader import ModuleError
 
@@ -170,6 +171,9 @@ def module_new(name: str, path: str) -> None:
         _fail(exc)
     click.echo(f"created {target}")
     click.echo(f"next: pip install -e {target} && crm modules install {name}")
+
+
+cli.add_command(i18n_group)  # crm i18n extract|update|compile|check
 
 
 # -- crm run -------------------------------------------------------------------
