@@ -31,7 +31,15 @@ from core.declarations import (
 )
 from core.extensions import db
 from core.hookspecs import hookimpl
-from core.i18n import gettext, lazy_gettext, ngettext
+from core.i18n import (  # gettext and friends; UI: per-locale formatting
+    format_currency,
+    format_date,
+    format_datetime,
+    format_number,
+    gettext,
+    lazy_gettext,
+    ngettext,
+)
 from core.mixins import RecordMixin, record_columns
 from core.models import OwnedRow, utcnow
 from core.security.access import can, public, require
@@ -44,6 +52,8 @@ __all__ = [
     "SearchHit", "SearchProvider", "Setting", "Subscriber", "TaskSpec", "Widget", "_", "_l", "can", "db",
     "gettext", "hookimpl", "lazy_gettext", "load_security", "mapped_column", "ngettext", "own_row",
     "public", "record_columns", "RecordMixin", "relationship", "require", "sa", "utcnow",
+    # UI shell: per-locale formatting (also Jinja filters of the same names)
+    "format_currency", "format_date", "format_datetime", "format_number",
 ]
 
 
