@@ -10,10 +10,13 @@ PIP := $(VENV)/bin/pip
 
 setup: $(VENV)/.installed node_modules/.installed
 
-$(VENV)/.installed: setup.cfg pyproject.toml
+# crm_hello: the sample third-party module, a pip package found through its
+# crm.modules entry point (tests/test_third_party.py)
+$(VENV)/.installed: setup.cfg pyproject.toml tests/third_party/crm_hello/setup.cfg
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip setuptools wheel
 	$(PIP) install -q -e '.[test,postgres,redis]'
+	$(PIP) install -q --no-build-isolation -e tests/third_party/crm_hello
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
