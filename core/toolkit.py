@@ -43,6 +43,17 @@ from core.i18n import (  # gettext and friends; UI: per-locale formatting
 from core.mixins import RecordMixin, record_columns
 from core.models import OwnedRow, utcnow
 from core.security.access import can, public, require
+from core.ui.filters import (  # generic views (core.ui)
+    BoolFilter,
+    ChoiceFilter,
+    DateRangeFilter,
+    EqualsFilter,
+    RelatedFilter,
+)
+from core.ui.forms import FormView  # generic views (core.ui)
+from core.ui.lists import BulkAction, Column, ListView, Search, prefix_search_index  # generic views (core.ui)
+from core.ui.timeline import timeline_for  # generic views (core.ui)
+from core.ui.views import crud_blueprint  # generic views (core.ui)
 
 _ = gettext
 _l = lazy_gettext
@@ -54,6 +65,9 @@ __all__ = [
     "public", "record_columns", "RecordMixin", "relationship", "require", "sa", "utcnow",
     # UI shell: per-locale formatting (also Jinja filters of the same names)
     "format_currency", "format_date", "format_datetime", "format_number",
+    # generic views: list, form, detail with timeline, export (core.ui)
+    "BoolFilter", "BulkAction", "ChoiceFilter", "Column", "DateRangeFilter", "EqualsFilter", "FormView",
+    "ListView", "RelatedFilter", "Search", "crud_blueprint", "prefix_search_index", "timeline_for",
 ]
 
 

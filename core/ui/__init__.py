@@ -24,6 +24,7 @@ from flask_wtf.csrf import generate_csrf
 from core.security.access import can
 from core.ui.menu import current_menu, has_endpoint, menu_breadcrumbs
 from core.ui.vendor import vendor_url
+from core.ui.views import register_views
 
 #: the permission every active signed-in user has (``core.security.access.AUTHENTICATED``):
 #: the dashboard, search and the own profile belong to everyone, not to a role
@@ -39,3 +40,4 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals.setdefault("can", can)
     app.jinja_env.globals.setdefault("csrf_token", generate_csrf)
+    register_views(app)

@@ -7,7 +7,7 @@ use ``timeline_for`` so the merge rules live in one place.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
@@ -18,7 +18,7 @@ def _sort_key(entry: dict[str, Any]) -> datetime:
     when = entry.get("when")
     if not isinstance(when, datetime):
         return datetime.min
-    return when.astimezone(timezone.utc).replace(tzinfo=None) if when.tzinfo else when
+    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
 
 
 def timeline_for(object: str, record_id: int, limit: int = 50) -> list[dict[str, Any]]:

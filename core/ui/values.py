@@ -9,7 +9,7 @@ Babel directly (about half the cost per cell). Stored datetimes are naive UTC
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -39,7 +39,7 @@ class Formatter:
         if isinstance(value, bool):
             return self.yes if value else self.no
         if isinstance(value, datetime):
-            aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+            aware = value if value.tzinfo else value.replace(tzinfo=UTC)
             return babel_dates.format_datetime(aware, "short", tzinfo=self.tz, locale=self.locale)
         if isinstance(value, date):
             return babel_dates.format_date(value, "medium", locale=self.locale)
