@@ -144,7 +144,9 @@ def _wire_static(app: Flask, registry: Registry) -> None:
                 return send_from_directory(folder, filename, max_age=3600)
         abort(404)
 
-    app.add_url_rule("/static/<path:filename>", endpoint="static", view_func=static)
+    from core.security.access import public
+
+    app.add_url_rule("/static/<path:filename>", endpoint="static", view_func=public(static))
 
 
 def _wire_blueprints(app: Flask, registry: Registry) -> None:

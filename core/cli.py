@@ -189,6 +189,15 @@ def run_command(host: str | None, port: int | None) -> None:
     serve(host=host, port=port)
 
 
+# -- crm users / crm tokens (core.security.cli) ------------------------------------
+
+from core.security.cli import tokens as _tokens_group  # noqa: E402
+from core.security.cli import users as _users_group  # noqa: E402
+
+cli.add_command(_users_group)
+cli.add_command(_tokens_group)
+
+
 def _module_commands(group: click.Group) -> None:
     """Add commands of installed modules, run inside an app context."""
     try:

@@ -215,3 +215,109 @@ def _standalone(main: Callable[..., Any]) -> Any:
         main(list(ctx.args))
 
     return wrapper
+
+
+# ---------------------------------------------------------------------------
+# Accounts (core.security): users per role, log-in with a real CSRF token.
+#
+#   user = make_user(app, role="manager", department=dep_id)   # fixture (factory)
+#   client = client_as(app, "user")                              # fixture: logged-in test client
+#   login(client, email, password); logout(client); csrf_token(client, url)
+#
+# CSRF stays enabled in tests: helpers read the token from a rendered page.
+# ---------------------------------------------------------------------------
+
+#: the password ``make_user`` gives users unless told otherwise
+TEST_PASSWORD = "Tr0ub4dor&3-but-longer"
+
+_CSRF_PATTERNS = (
+    r'name="csrf_token"[^>]*?value="([^"]+)"',
+    r'<meta name="csrf-token" content="([^"]+)"',
+)
+
+
+def csrf_token(client: Any, url: str = "/login") -> str:
+    """The CSRF token of ``client``'s session, read from the page at ``url``."""
+    import re
+
+    response = client.get(url)
+    text = response.get_data(as_text=True)
+    for pattern in _CSRF_PATTERNS:
+        match = re.search(pattern, text)
+        if match:
+            return match.group(1)
+    raise AssertionError(f"no CSRF token in the page at {url} (HTTP {response.status_code})")
+
+
+def login(client: Any, email: str, password: str = TEST_PASSWORD) -> Any:
+    """Sign in through the real login form; returns the POST's response (302 on success)."""
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": csrf_token(client)})
+
+
+def logout(client: Any) -> Any:
+    return client.post("/logout", data={"csrf_token": csrf_token(client)})
+
+
+def make_department(app: Flask, name: str, parent: int | None = None, head: int | None = None) -> int:
+    """Create a department (``parent``: id of the enclosing one); returns its id."""
+    from core.extensions import db
+    from core.security import service
+
+    with app.app_context():
+        dep = service.save_department(None, name=name, parent_id=parent, head_id=head)
+        db.session.commit()
+        return dep.id
+
+
+def create_user(
+    app: Flask,
+    role: str = "user",
+    department: int | str | None = None,
+    email: str | None = None,
+    password: str = TEST_PASSWORD,
+    name: str = "",
+    active: bool = True,
+) -> Any:
+    """A user in ``app``'s database; ``department`` is an id or a name (created if new).
+
+    Returns the (detached) ``User``, with the clear-text ``password`` attached.
+    """
+    import sqlalchemy as sa
+
+    from core.extensions import db
+    from core.security import service
+    from core.security.models import Department
+
+    with app.app_context():
+        if isinstance(department, str):
+            found = db.session.scalar(sa.select(Department.id).where(Department.name == department))
+            department = found if found is not None else make_department(app, department)
+        email = email or f"{role}-{uuid.uuid4().hex[:8]}@example.test"
+        user = service.create_user(email, password, role=role, name=name, department_id=department, active=active)
+        db.session.commit()
+        db.session.refresh(user)
+        db.session.expunge(user)
+    user.password = password
+    return user
+
+
+@pytest.fixture
+def make_user() -> Callable[..., Any]:
+    """Factory: ``make_user(app, role="user", department=None, email=None, password=TEST_PASSWORD)``."""
+    return create_user
+
+
+@pytest.fixture
+def client_as() -> Callable[..., Any]:
+    """Factory: ``client_as(app, "manager", department=...)`` is a test client logged in as a
+    fresh user with that role (``client.user`` is the user)."""
+
+    def factory(app: Flask, role: str = "user", **user_options: Any) -> Any:
+        user = create_user(app, role, **user_options)
+        client = app.test_client()
+        response = login(client, user.email, user.password)
+        assert response.status_code == 302, f"login as {role} failed: HTTP {response.status_code}"
+        client.user = user
+        return client
+
+    return factory

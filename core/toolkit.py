@@ -42,7 +42,19 @@ from core.i18n import (  # gettext and friends; UI: per-locale formatting
 )
 from core.mixins import RecordMixin, record_columns
 from core.models import OwnedRow, utcnow
-from core.security.access import can, public, require
+from core.security.access import (  # accounts, permissions and record rules (core.security)
+    AUTHENTICATED,
+    can,
+    check_record,
+    get_or_404,
+    public,
+    record_allowed,
+    require,
+    require_login,
+    rule_for,
+    scope,
+    team_departments,
+)
 from core.ui.filters import (  # generic views (core.ui)
     BoolFilter,
     ChoiceFilter,
@@ -54,6 +66,10 @@ from core.ui.forms import FormView  # generic views (core.ui)
 from core.ui.lists import BulkAction, Column, ListView, Search, prefix_search_index  # generic views (core.ui)
 from core.ui.timeline import timeline_for  # generic views (core.ui)
 from core.ui.views import crud_blueprint  # generic views (core.ui)
+from core.audit import audit_disabled  # events, jobs, audit, mail (core.events, core.jobs, core.audit, core.mail)
+from core.events import Event, publish  # events, jobs, audit, mail
+from core.jobs import enqueue  # events, jobs, audit, mail
+from core.mail import send_mail  # events, jobs, audit, mail
 
 _ = gettext
 _l = lazy_gettext
@@ -65,6 +81,11 @@ __all__ = [
     "public", "record_columns", "RecordMixin", "relationship", "require", "sa", "utcnow",
     # UI shell: per-locale formatting (also Jinja filters of the same names)
     "format_currency", "format_date", "format_datetime", "format_number",
+    # events, background jobs, audit trail, outgoing mail
+    "Event", "audit_disabled", "enqueue", "publish", "send_mail",
+    # accounts, permissions and record rules
+    "AUTHENTICATED", "check_record", "get_or_404", "record_allowed", "require_login", "rule_for", "scope",
+    "team_departments",
     # generic views: list, form, detail with timeline, export (core.ui)
     "BoolFilter", "BulkAction", "ChoiceFilter", "Column", "DateRangeFilter", "EqualsFilter", "FormView",
     "ListView", "RelatedFilter", "Search", "crud_blueprint", "prefix_search_index", "timeline_for",
