@@ -15,7 +15,7 @@ setup: $(VENV)/.installed node_modules/.installed
 $(VENV)/.installed: setup.cfg pyproject.toml tests/third_party/crm_hello/setup.cfg
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip setuptools wheel
-	$(PIP) install -q -e '.[test,postgres,redis]'
+	$(PIP) install -q -e '.[test,postgres,redis,contacts]'
 	$(PIP) install -q --no-build-isolation -e tests/third_party/crm_hello
 	@touch $@
 

@@ -150,6 +150,32 @@ def db_upgrade() -> None:
     click.echo(f"database is up to date ({', '.join(done) + ' upgraded' if done else 'no module upgrades'})")
 
 
+@db_group.command("revision")
+@click.argument("module")
+@click.option("-m", "--message", required=True, help="what the migration does")
+def db_revision(module: str, message: str) -> None:
+    """Autogenerate MODULE's next migration from its models (for module authors)."""
+    from core import migrate
+    from core.extensions import db
+    from core.lifecycle import read_states
+    from core.plugins import call_each, make_plugin_manager, register_modules
+
+    manager = _manager()
+    try:
+        manifest = manager.graph.get(module)
+        manager.upgrade_core()
+        pm = make_plugin_manager()
+        register_modules(pm, [manifest])
+        tables = {model.__tablename__ for _m, models in call_each(pm, "crm_models") for model in models}
+        with manager.app.app_context(), db.engine.connect() as conn:
+            known = [manager.graph.get(n) for n in read_states(conn) if n != module]
+            deps = [h for dep in manifest.depends for h in migrate.branch_heads(conn, manager.graph.get(dep), known)]
+            path = migrate.new_revision(conn, manifest, known, tables, message, depends_on=deps)
+    except (ModuleError, LifecycleError, ValueError) as exc:
+        _fail(exc)
+    click.echo(f"wrote {path}; review it before committing")
+
+
 # -- crm module new --------------------------------------------------------------
 
 

@@ -107,3 +107,56 @@ def pending(connection: sa.Connection, manifest: Manifest, installed: Iterable[M
         if Path(rev.path).resolve().parent == folder.resolve() and rev.revision not in done:
             result.append(rev.revision)
     return result
+
+
+def new_revision(
+    connection: sa.Connection,
+    manifest: Manifest,
+    known: Iterable[Manifest],
+    tables: set[str],
+    message: str,
+    depends_on: list[str] | None = None,
+) -> Path:
+    """Autogenerate the module's next migration from its models (only its ``tables``).
+
+    The first revision of a module starts its branch (``branch_labels``);
+    later ones follow its head. Returns the written file.
+    """
+    if manifest.path is None:
+        raise ValueError(f"module '{manifest.name}' has no code folder")
+    folder = manifest.path / "migrations" / "versions"
+    folder.mkdir(parents=True, exist_ok=True)
+    existing = sorted(folder.glob(f"{manifest.name}_*.py"))
+    number = len(existing) + 1
+    cfg = alembic_config(connection, [*known, manifest])
+    cfg.set_main_option("file_template", "%%(rev)s")
+
+    def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+        if type_ == "table":
+            return name in tables
+        table = getattr(obj, "table", None)
+        return table is None or table.name in tables
+
+    cfg.attributes["include_object"] = include_object
+    first = number == 1
+    script = command.revision(
+        cfg,
+        message=message,
+        autogenerate=True,
+        head="base" if first else f"{manifest.name}@head",
+        branch_label=manifest.name if first else None,
+        version_path=str(folder),
+        rev_id=f"{manifest.name}_{number:04d}",
+        depends_on=depends_on or None,
+    )
+    assert script is not None and not isinstance(script, list)
+    return Path(script.path)
+
+
+def branch_heads(connection: sa.Connection, manifest: Manifest, known: Iterable[Manifest]) -> list[str]:
+    """Current head revisions of a module's branch (for ``depends_on`` of a dependent module)."""
+    folder = module_versions_dir(manifest)
+    if folder is None:
+        return []
+    cfg = alembic_config(connection, [*known, manifest])
+    return _heads_in(ScriptDirectory.from_config(cfg), folder)

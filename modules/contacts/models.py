@@ -1,0 +1,207 @@
+"""Customer data: companies, people, consent, tags, interactions, tasks, segments.
+
+Searchable text is also stored normalised (``*_key`` columns: lower-case
+names, lower-case e-mail, E.164 phone) so prefix search and duplicate
+detection use plain b-tree indexes at a million rows on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from core import toolkit
+from core.toolkit import Mapped, RecordMixin, mapped_column, relationship, sa
+
+db = toolkit.db
+
+
+class ProfileMixin:
+    """Profile fields companies and people share."""
+
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    email_key: Mapped[str | None] = mapped_column(sa.String(254), index=True)
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    phone_key: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    mobile: Mapped[str | None] = mapped_column(sa.String(32))
+    street: Mapped[str | None] = mapped_column(sa.String(200))
+    city: Mapped[str | None] = mapped_column(sa.String(100))
+    region: Mapped[str | None] = mapped_column(sa.String(100))
+    postal_code: Mapped[str | None] = mapped_column(sa.String(20))
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+    source_channel: Mapped[str | None] = mapped_column(sa.String(20))
+    tier: Mapped[str] = mapped_column(sa.String(20), default="standard")
+    lifecycle_stage: Mapped[str] = mapped_column(sa.String(20), default="prospect")
+    risk_rating: Mapped[str | None] = mapped_column(sa.String(10))
+    preferred_channel: Mapped[str | None] = mapped_column(sa.String(10))
+    interests: Mapped[str | None] = mapped_column(sa.String(1000))
+    habits: Mapped[str | None] = mapped_column(sa.String(1000))
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+    annual_spend: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
+    last_interaction_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    custom: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+
+class Company(ProfileMixin, RecordMixin, db.Model):
+    __tablename__ = "contacts_company"
+    __table_args__ = (sa.Index("ix_contacts_company_updated", "updated_at", "id"),)
+
+    name: Mapped[str] = mapped_column(sa.String(200))
+    name_key: Mapped[str] = mapped_column(sa.String(200), index=True)
+    type: Mapped[str] = mapped_column(sa.String(20), default="customer")
+    website: Mapped[str | None] = mapped_column(sa.String(200))
+    industry: Mapped[str | None] = mapped_column(sa.String(100))
+
+    contacts: Mapped[list[Contact]] = relationship(back_populates="company", lazy="raise")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(ProfileMixin, RecordMixin, db.Model):
+    """A person: a customer in their own right or someone at a company."""
+
+    __tablename__ = "contacts_contact"
+    __table_args__ = (
+        sa.Index("ix_contacts_contact_updated", "updated_at", "id"),
+        sa.Index("ix_contacts_contact_stage_updated", "lifecycle_stage", "updated_at", "id"),
+        sa.Index("ix_contacts_contact_owner_updated", "owner_id", "updated_at", "id"),
+    )
+
+    first_name: Mapped[str | None] = mapped_column(sa.String(100))
+    last_name: Mapped[str] = mapped_column(sa.String(100))
+    name_key: Mapped[str] = mapped_column(sa.String(201), index=True)
+    company_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contacts_company.id", ondelete="SET NULL"), index=True
+    )
+    position: Mapped[str | None] = mapped_column(sa.String(100))
+    birthday: Mapped[date | None] = mapped_column(sa.Date)
+    gender: Mapped[str | None] = mapped_column(sa.String(10))
+    age_group: Mapped[str | None] = mapped_column(sa.String(10))
+
+    company: Mapped[Company | None] = relationship(back_populates="contacts", lazy="raise")
+
+    @property
+    def name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Consent(db.Model):
+    """Consent per channel with when and where it was given or withdrawn (latest row wins)."""
+
+    __tablename__ = "contacts_consent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contacts_contact.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(sa.String(10))
+    granted: Mapped[bool] = mapped_column(sa.Boolean)
+    at: Mapped[datetime] = mapped_column(sa.DateTime, default=toolkit.utcnow)
+    source: Mapped[str] = mapped_column(sa.String(100))
+
+
+class Tag(db.Model):
+    __tablename__ = "contacts_tag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(50), unique=True)
+
+
+class ContactTag(db.Model):
+    __tablename__ = "contacts_contact_tag"
+
+    contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contacts_contact.id", ondelete="CASCADE"), primary_key=True)
+    tag_id: Mapped[int] = mapped_column(sa.ForeignKey("contacts_tag.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class CompanyTag(db.Model):
+    __tablename__ = "contacts_company_tag"
+
+    company_id: Mapped[int] = mapped_column(sa.ForeignKey("contacts_company.id", ondelete="CASCADE"), primary_key=True)
+    tag_id: Mapped[int] = mapped_column(sa.ForeignKey("contacts_tag.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class CustomField(db.Model):
+    """A field an administrator adds to companies or contacts."""
+
+    __tablename__ = "contacts_custom_field"
+    __table_args__ = (sa.UniqueConstraint("object", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    object: Mapped[str] = mapped_column(sa.String(20))  # "contact" or "company"
+    key: Mapped[str] = mapped_column(sa.String(40))
+    label: Mapped[str] = mapped_column(sa.String(100))
+    type: Mapped[str] = mapped_column(sa.String(10))
+    required: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    unique: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    choices: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    position: Mapped[int] = mapped_column(sa.Integer, default=100)
+
+
+class Assignment(db.Model):
+    """Who a customer was transferred from and to, by whom and why (kept forever)."""
+
+    __tablename__ = "contacts_assignment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    object: Mapped[str] = mapped_column(sa.String(20))
+    record_id: Mapped[int] = mapped_column(sa.Integer, index=True)
+    from_user_id: Mapped[int | None] = mapped_column(sa.Integer)
+    to_user_id: Mapped[int | None] = mapped_column(sa.Integer)
+    from_department_id: Mapped[int | None] = mapped_column(sa.Integer)
+    to_department_id: Mapped[int | None] = mapped_column(sa.Integer)
+    by_user_id: Mapped[int | None] = mapped_column(sa.Integer)
+    at: Mapped[datetime] = mapped_column(sa.DateTime, default=toolkit.utcnow)
+    reason: Mapped[str | None] = mapped_column(sa.String(200))
+
+
+class Interaction(RecordMixin, db.Model):
+    """A call, e-mail, meeting, visit, fax, chat or SMS with a customer."""
+
+    __tablename__ = "contacts_interaction"
+    __table_args__ = (sa.Index("ix_contacts_interaction_contact_at", "contact_id", "occurred_at"),)
+
+    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts_contact.id", ondelete="CASCADE"))
+    company_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contacts_company.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(sa.String(10))
+    direction: Mapped[str] = mapped_column(sa.String(10), default="outbound")
+    occurred_at: Mapped[datetime] = mapped_column(sa.DateTime, default=toolkit.utcnow)
+    summary: Mapped[str] = mapped_column(sa.String(500))
+    outcome: Mapped[str | None] = mapped_column(sa.String(500))
+
+
+class Task(RecordMixin, db.Model):
+    """A follow-up with a due date and an optional reminder."""
+
+    __tablename__ = "contacts_task"
+    __table_args__ = (sa.Index("ix_contacts_task_owner_due", "owner_id", "done_at", "due_at"),)
+
+    contact_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contacts_contact.id", ondelete="CASCADE"), index=True
+    )
+    company_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contacts_company.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(sa.String(200))
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+    priority: Mapped[str] = mapped_column(sa.String(10), default="normal")
+    due_at: Mapped[datetime] = mapped_column(sa.DateTime)
+    remind_at: Mapped[datetime | None] = mapped_column(sa.DateTime, index=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    done_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+
+
+class Segment(RecordMixin, db.Model):
+    """A saved, dynamic group of customers defined by filters."""
+
+    __tablename__ = "contacts_segment"
+
+    name: Mapped[str] = mapped_column(sa.String(100))
+    object: Mapped[str] = mapped_column(sa.String(20), default="contact")
+    description: Mapped[str | None] = mapped_column(sa.String(500))
+    filters: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)

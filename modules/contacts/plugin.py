@@ -1,0 +1,13 @@
+"""Hook implementations of the contacts module (only @hookimpl functions live here)."""
+
+from __future__ import annotations
+
+from core import toolkit
+
+
+@toolkit.hookimpl
+def crm_models() -> list[type]:
+    from modules.contacts import models as m
+
+    return [m.Company, m.Contact, m.Consent, m.Tag, m.ContactTag, m.CompanyTag, m.CustomField, m.Assignment,
+            m.Interaction, m.Task, m.Segment]

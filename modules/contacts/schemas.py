@@ -1,0 +1,168 @@
+"""Validation of customer data: one set of schemas for forms, API and imports.
+
+Every message names what is wrong in words a user understands; lengths match
+the database columns so nothing is ever cut off silently.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
+
+from core.toolkit import _, _l
+from modules.contacts import choices
+from modules.contacts.normalize import InvalidValue, email_address, phone_e164
+
+
+def _choice(options: dict[str, Any], **kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=validate.OneOf(list(options), error=str(_l("Choose one of: {choices}."))), **kwargs
+    )
+
+
+def _text(max_len: int, **kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=validate.Length(max=max_len, error=str(_l("At most {max} characters."))), **kwargs
+    )
+
+
+class _Base(Schema):
+    class Meta:
+        unknown = RAISE
+
+    id = fields.Integer(dump_only=True)
+    owner_id = fields.Integer(allow_none=True)
+    department_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+    version = fields.Integer(dump_only=True)
+
+    @pre_load
+    def _blank_to_none(self, data: Any, **_kw: Any) -> Any:
+        """Forms and CSV send '' for an empty field: that means 'no value'."""
+        if isinstance(data, dict):
+            return {k: (None if isinstance(v, str) and not v.strip() else v) for k, v in data.items()}
+        return data
+
+
+class ProfileSchema(_Base):
+    email = _text(254, allow_none=True)
+    phone = _text(40, allow_none=True)
+    mobile = _text(40, allow_none=True)
+    street = _text(200, allow_none=True)
+    city = _text(100, allow_none=True)
+    region = _text(100, allow_none=True)
+    postal_code = _text(20, allow_none=True)
+    country = fields.String(
+        allow_none=True,
+        validate=validate.Regexp(r"^[A-Za-z]{2}$", error=str(_l("Use a two-letter country code, e.g. DE, CN, US."))),
+    )
+    source_channel = _choice(choices.SOURCE_CHANNELS, allow_none=True)
+    tier = _choice(choices.TIERS, load_default="standard")
+    lifecycle_stage = _choice(choices.LIFECYCLE_STAGES, load_default="prospect")
+    risk_rating = _choice(choices.RISK_RATINGS, allow_none=True)
+    preferred_channel = _choice(choices.CHANNELS, allow_none=True)
+    interests = _text(1000, allow_none=True)
+    habits = _text(1000, allow_none=True)
+    notes = _text(20000, allow_none=True)
+    annual_spend = fields.Decimal(places=2, allow_none=True, as_string=True)
+    last_interaction_at = fields.DateTime(dump_only=True)
+    tags = fields.List(_text(50), load_default=list)
+    custom = fields.Dict(keys=fields.String(), load_default=dict)
+
+    @validates_schema
+    def _normalise_contact_points(self, data: dict[str, Any], **_kw: Any) -> None:
+        errors: dict[str, list[str]] = {}
+        region = data.get("country")
+        for key, fn in (("email", lambda v: email_address(v)), ("phone", lambda v: phone_e164(v, region)),
+                        ("mobile", lambda v: phone_e164(v, region))):
+            value = data.get(key)
+            if value:
+                try:
+                    data[key] = fn(value)
+                except InvalidValue as exc:
+                    errors[key] = [str(exc)]
+        if errors:
+            raise ValidationError(errors)
+
+    @post_load
+    def _upper_country(self, data: dict[str, Any], **_kw: Any) -> dict[str, Any]:
+        if data.get("country"):
+            data["country"] = data["country"].upper()
+        return data
+
+
+class CompanySchema(ProfileSchema):
+    name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200, error=str(_l("Between {min} and {max} characters."))),
+        error_messages={"required": str(_l("A company needs a name."))},
+    )
+    type = _choice(choices.COMPANY_TYPES, load_default="customer")
+    website = _text(200, allow_none=True)
+    industry = _text(100, allow_none=True)
+
+
+class ContactSchema(ProfileSchema):
+    first_name = _text(100, allow_none=True)
+    last_name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=100, error=str(_l("Between {min} and {max} characters."))),
+        error_messages={"required": str(_l("A contact needs a last name."))},
+    )
+    name = fields.String(dump_only=True)
+    company_id = fields.Integer(allow_none=True)
+    position = _text(100, allow_none=True)
+    birthday = fields.Date(allow_none=True)
+    gender = _choice(choices.GENDERS, allow_none=True)
+    age_group = _choice(choices.AGE_GROUPS, allow_none=True)
+
+
+class InteractionSchema(_Base):
+    contact_id = fields.Integer(allow_none=True)
+    company_id = fields.Integer(allow_none=True)
+    channel = _choice(choices.INTERACTION_CHANNELS, required=True)
+    direction = _choice(choices.DIRECTIONS, load_default="outbound")
+    occurred_at = fields.DateTime(allow_none=True)
+    summary = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    outcome = _text(500, allow_none=True)
+
+    @validates_schema
+    def _about_someone(self, data: dict[str, Any], **_kw: Any) -> None:
+        if not data.get("contact_id") and not data.get("company_id"):
+            raise ValidationError(_("Choose the contact or company this was with."), "contact_id")
+
+
+class TaskSchema(_Base):
+    contact_id = fields.Integer(allow_none=True)
+    company_id = fields.Integer(allow_none=True)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    notes = _text(20000, allow_none=True)
+    priority = _choice(choices.TASK_PRIORITIES, load_default="normal")
+    due_at = fields.DateTime(required=True)
+    remind_at = fields.DateTime(allow_none=True)
+    done_at = fields.DateTime(allow_none=True)
+
+    @validates_schema
+    def _reminder_before_due(self, data: dict[str, Any], **_kw: Any) -> None:
+        if data.get("remind_at") and data.get("due_at") and data["remind_at"] > data["due_at"]:
+            raise ValidationError(_("The reminder must come before the due date."), "remind_at")
+
+
+class SegmentSchema(_Base):
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    object = fields.String(load_default="contact", validate=validate.OneOf(["contact", "company"]))
+    description = _text(500, allow_none=True)
+    filters = fields.List(fields.Dict(), load_default=list)
+    count = fields.Integer(dump_only=True)
+
+
+class LenientContactSchema(ContactSchema):
+    """For imports: unknown columns are reported by the mapper, not here."""
+
+    class Meta:
+        unknown = EXCLUDE
