@@ -1,0 +1,74 @@
+"""Audit trail: every create, update and delete of module records, kept read-only.
+
+Capture is automatic (``core.audit.capture``); ``timeline_entries`` feeds
+each record's timeline and ``core.audit.views`` is the admin's audit page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from core.audit.capture import audit_disabled, audited_tables
+from core.audit.models import AuditEntry
+from core.extensions import db
+from core.i18n import gettext as _
+
+__all__ = ["AuditEntry", "audit_disabled", "audited_tables", "describe", "timeline_entries", "user_names"]
+
+
+def user_names(ids: set[int | None]) -> dict[int, str]:
+    """id -> display name for the users in ``ids`` (one query)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    from core.security.models import User
+
+    rows = db.session.execute(sa.select(User.id, User.name, User.email).where(User.id.in_(wanted)))
+    return {uid: name or email for uid, name, email in rows}
+
+
+def _short(value: Any) -> str:
+    text = "∅" if value is None else str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def describe(action: str, changes: dict[str, list[Any]]) -> str:
+    """``name: Ann → Anna; phone: ∅ → 555`` (created/deleted: the values)."""
+    parts = []
+    for field, pair in sorted((changes or {}).items()):
+        old, new = (list(pair) + [None, None])[:2]
+        if action == "create":
+            parts.append(f"{field}: {_short(new)}")
+        elif action == "delete":
+            parts.append(f"{field}: {_short(old)}")
+        else:
+            parts.append(f"{field}: {_short(old)} → {_short(new)}")
+    text = "; ".join(parts)
+    return text if len(text) <= 400 else text[:399] + "…"
+
+
+def action_label(action: str) -> str:
+    return {"create": _("Created"), "update": _("Changed"), "delete": _("Deleted")}.get(action, action)
+
+
+def timeline_entries(object: str, record_id: int, limit: int) -> list[dict[str, Any]]:  # noqa: A002
+    """The record's audit rows as timeline entries, newest first."""
+    rows = db.session.scalars(
+        sa.select(AuditEntry)
+        .where(AuditEntry.object == object, AuditEntry.record_id == record_id)
+        .order_by(AuditEntry.id.desc())
+        .limit(limit)
+    ).all()
+    names = user_names({row.user_id for row in rows})
+    return [
+        {
+            "when": row.at,
+            "title": action_label(row.action),
+            "detail": describe(row.action, row.changes),
+            "kind": "audit",
+            "user": names.get(row.user_id, "") if row.user_id else "",
+        }
+        for row in rows
+    ]

@@ -1,9 +1,0 @@
-"""Background jobs (filled in by the platform-services work)."""
-
-from __future__ import annotations
-
-from flask import Flask
-
-
-def init_app(app: Flask) -> None:
-    pass
