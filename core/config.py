@@ -40,6 +40,7 @@ SETTINGS: list[tuple[str, str, str, Any, str]] = [
     ("CRM_DATABASE_URL", "SQLALCHEMY_DATABASE_URI", "str", None, "SQLAlchemy URL; default `sqlite:///instance/crm.sqlite3`"),
     ("CRM_BROKER_URL", "CRM_BROKER_URL", "str", "", "Celery broker, e.g. `redis://127.0.0.1:6379/0`; empty runs jobs in-process"),
     ("CRM_RESULT_BACKEND", "CRM_RESULT_BACKEND", "str", "", "Celery result backend; defaults to the broker"),
+    ("CRM_JOB_QUEUE", "CRM_JOB_QUEUE", "str", "crm", "Celery queue name (several CRMs can share one broker)"),
     ("CRM_PORT", "CRM_PORT", "int", 5000, "port for `python run.py`"),
     ("CRM_HOST", "CRM_HOST", "str", "127.0.0.1", "host for `python run.py`"),
     ("CRM_THEME", "CRM_THEME", "str", "default", "theme folder under `themes/`"),
