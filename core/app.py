@@ -139,6 +139,10 @@ def _wire_static(app: Flask, registry: Registry) -> None:
     app.config["CRM_STATIC_DIRS"] = search
 
     def static(filename: str) -> Any:
+        if filename.startswith("vendor/"):  # npm libraries, from an allowlist (core.ui.vendor)
+            from core.ui.vendor import vendor_file
+
+            return vendor_file(filename.removeprefix("vendor/"))
         for folder in app.config["CRM_STATIC_DIRS"]:
             if (folder / filename).is_file():
                 return send_from_directory(folder, filename, max_age=3600)

@@ -180,7 +180,7 @@ def _departments() -> list[tuple[int, int | None, int | None]]:
     cache = _cache()
     if "departments" not in cache:
         cache["departments"] = list(
-            db.session.execute(sa.select(Department.id, Department.parent_id, Department.head_id)).tuples()
+            db.session.execute(sa.select(Department.id, Department.parent_id, Department.head_id)).all()
         )
     return cache["departments"]
 

@@ -156,18 +156,17 @@ def save_department(
     name = (name or "").strip()
     if not name:
         raise SecurityError(_("A department needs a name."))
-    if department is None:
-        department = Department()
-        db.session.add(department)
-        db.session.flush()
     if parent_id is not None:
         if db.session.get(Department, parent_id) is None:
             raise SecurityError(_("Unknown department %(id)s.", id=parent_id))
         forget()
-        if parent_id in subtree([department.id]):
+        if department is not None and parent_id in subtree([department.id]):
             raise SecurityError(_("A department cannot be placed inside itself or one of its sub-departments."))
     if head_id is not None and db.session.get(User, head_id) is None:
         raise SecurityError(_("Unknown user %(id)s.", id=head_id))
+    if department is None:
+        department = Department()
+        db.session.add(department)
     department.name = name[:120]
     department.parent_id = parent_id
     department.head_id = head_id

@@ -113,7 +113,7 @@ def user_edit(user_id: int) -> ResponseReturnValue:
 def departments() -> ResponseReturnValue:
     heads = {u.id: u.display_name for u in db.session.scalars(sa.select(User))}
     members = dict(
-        db.session.execute(sa.select(User.department_id, sa.func.count()).group_by(User.department_id)).tuples()
+        db.session.execute(sa.select(User.department_id, sa.func.count()).group_by(User.department_id)).all()
     )
     return render_template(
         "core/admin/users_departments.html", rows=service.departments_tree(), heads=heads, members=members
@@ -195,7 +195,7 @@ def roles() -> ResponseReturnValue:
             db.session.commit()
             flash(_("Role %(role)s created. Give it rights on the grants page.", role=role.name), "success")
             return redirect(url_for("core_security.roles"))
-    counts = dict(db.session.execute(sa.select(User.role, sa.func.count()).group_by(User.role)).tuples())
+    counts = dict(db.session.execute(sa.select(User.role, sa.func.count()).group_by(User.role)).all())
     return render_template(
         "core/admin/roles.html", roles=_choices()["roles"], counts=counts, error=error, form=request.form
     )
