@@ -309,10 +309,7 @@ class ListView:
             stmt, self.model, state.sort, size=self.page_size,
             after=state.after, before=state.before, fetch=_rows, dialect=_dialect(),
         )
-        if page.next_cursor is None and page.prev_cursor is None and not state.after and not state.before:
-            count, capped = len(page.rows), False  # the whole result is on screen
-        else:
-            count, capped = self.capped_count(base)
+        count, capped = self.capped_count(base)
         fmt = Formatter()
         formats = [(c.key, c.format, choice_map(c.choices)) for c in columns]
         rows = [
