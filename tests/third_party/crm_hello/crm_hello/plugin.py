@@ -26,15 +26,15 @@ def crm_models() -> list[type]:
 
 @toolkit.hookimpl
 def crm_blueprints() -> list[Blueprint]:
-    from crm_hello.views import bp
+    from crm_hello.views import actions, bp
 
-    return [bp]
+    return [bp, actions]
 
 
 @toolkit.hookimpl
 def crm_menu_items() -> list[toolkit.MenuItem]:
     return [
-        toolkit.MenuItem("hello.greetings", toolkit._l("Greetings"), endpoint="hello.index",
+        toolkit.MenuItem("hello.greetings", toolkit._l("Greetings"), endpoint="hello_greetings.list",
                          permission="hello.greeting.read", order=900)
     ]
 

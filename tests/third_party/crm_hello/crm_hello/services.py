@@ -42,8 +42,7 @@ def tidy() -> int:
         if clean != greeting.text:
             greeting.text = clean
             changed += 1
-    toolkit.db.session.commit()
-    return changed
+    return changed  # the job runner commits, together with the job's result
 
 
 # -- dashboard widget and global search -------------------------------------------------
@@ -53,7 +52,7 @@ def count_widget(user: Any) -> dict[str, Any]:
     """The number of greetings ``user`` may see, linking to the list."""
     stmt = toolkit.scope(toolkit.sa.select(toolkit.sa.func.count(Greeting.id)), OBJECT, user=user)
     return {"value": toolkit.db.session.scalar(stmt) or 0, "label": toolkit._("Greetings"),
-            "url": url_for("hello.index")}
+            "url": url_for("hello_greetings.list")}
 
 
 def search(query: str, user: Any, limit: int) -> list[toolkit.SearchHit]:
@@ -64,7 +63,7 @@ def search(query: str, user: Any, limit: int) -> list[toolkit.SearchHit]:
         .limit(limit)
     )
     return [
-        toolkit.SearchHit(title=g.text, url=url_for("hello.index"), kind=str(toolkit._("Greeting")),
+        toolkit.SearchHit(title=g.text, url=url_for("hello_greetings.detail", id=g.id), kind=str(toolkit._("Greeting")),
                           detail=g.email or "")
         for g in toolkit.db.session.scalars(stmt)
     ]

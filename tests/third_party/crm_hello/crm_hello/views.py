@@ -1,20 +1,43 @@
-"""Greetings: the list page. Every view goes through toolkit.require(...)."""
+"""Greetings: pages, declared. Core renders list, form, detail and delete
+confirmation, checking hello.greeting.* and the record rules on each."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, url_for
+from flask.typing import ResponseReturnValue
 
 from core import toolkit
+from core.toolkit import _, _l
+from crm_hello.models import Greeting
+from crm_hello.schemas import GreetingSchema
 
-#: named after the module and mounted at /hello
-bp = Blueprint("hello", __name__)
+greetings = toolkit.ListView(
+    model=Greeting,
+    object="hello.greeting",
+    title=_l("Greetings"),
+    columns=[
+        toolkit.Column("text", _l("Greeting"), sortable=True, link=True),
+        toolkit.Column("email", _l("E-mail"), sortable=True),
+        toolkit.Column("created_at", _l("Created"), sortable=True),
+    ],
+    search=["text", "email"],
+    default_sort="-created_at",
+    template="hello/greetings.html",
+)
+
+form = toolkit.FormView(model=Greeting, object="hello.greeting", schema=GreetingSchema, fields=["text", "email"])
+
+#: blueprint "hello_greetings" at /hello/greetings/
+bp = toolkit.crud_blueprint("hello", "greetings", list_view=greetings, form_view=form, label="text")
+
+#: the module's own actions, at /hello
+actions = Blueprint("hello", __name__)
 
 
-@bp.get("/")
-@toolkit.require("hello.greeting.read")
-def index() -> str:
-    from crm_hello.models import Greeting
-
-    query = toolkit.scope(Greeting, "hello.greeting").order_by(Greeting.id.desc()).limit(100)
-    rows = toolkit.db.session.scalars(query).all()
-    return render_template("hello/index.html", rows=rows)
+@actions.post("/tidy")
+@toolkit.require("hello.tidy")
+def tidy() -> ResponseReturnValue:
+    """Start the tidy-up task in the background (the named permission from security.toml)."""
+    toolkit.enqueue("hello.tidy")
+    flash(_("Tidying up greetings in the background."), "success")
+    return redirect(url_for("hello_greetings.list"))
