@@ -1,5 +1,9 @@
 """Front-end libraries from ``node_modules``, served at ``/static/vendor/<file>``.
 
+The one ``/static/<path>`` route (``core.app._wire_static``) hands paths under
+``vendor/`` to ``vendor_file``; being part of ``static`` they load on every
+page, the first-run set-up page included.
+
 ``make setup`` installs them with ``npm ci`` from the lockfile; nothing of
 them is committed. Only the files named in ``VENDOR_FILES`` are served, so
 the rest of ``node_modules`` (sources, READMEs, other packages) stays private.
@@ -17,7 +21,6 @@ from flask import abort, current_app, send_file, url_for
 from flask.typing import ResponseReturnValue
 
 from core.config import ROOT
-from core.security.access import public
 
 #: public file name -> (npm package, path inside the package)
 VENDOR_FILES: dict[str, tuple[str, str]] = {
@@ -45,11 +48,11 @@ def vendor_url(filename: str) -> str:
     """URL of a vendored file, with the package version so browsers refetch after an upgrade."""
     package, _inner = VENDOR_FILES[filename]
     version = _package_version(str(node_modules() / package))
-    return url_for("core_ui.vendor", filename=filename, v=version or None)
+    return url_for("static", filename=f"vendor/{filename}", v=version or None)
 
 
-@public
-def vendor(filename: str) -> ResponseReturnValue:
+def vendor_file(filename: str) -> ResponseReturnValue:
+    """The allowlisted file ``filename``; 404 for anything else."""
     entry = VENDOR_FILES.get(filename)
     if entry is None:
         abort(404)
