@@ -202,6 +202,27 @@ def module_new(name: str, path: str) -> None:
 cli.add_command(i18n_group)  # crm i18n extract|update|compile|check
 
 
+# -- crm worker / crm beat (background jobs, core.jobs) --------------------------
+
+
+@cli.command("worker", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+def worker_command(celery_args: tuple[str, ...]) -> None:
+    """Run a Celery worker for background jobs (needs CRM_BROKER_URL); other options go to Celery."""
+    from core.jobs.commands import run_worker
+
+    run_worker(list(celery_args))
+
+
+@cli.command("beat", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+def beat_command(celery_args: tuple[str, ...]) -> None:
+    """Run the periodic schedules (Celery beat; without CRM_BROKER_URL it runs them itself)."""
+    from core.jobs.commands import run_beat
+
+    run_beat(list(celery_args))
+
+
 # -- crm run -------------------------------------------------------------------
 
 
