@@ -87,6 +87,7 @@ def _spec(name: str, f: fields.Field) -> FieldSpec:
 _MESSAGES: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"^Missing data for required field\.$"), _l("This field is required.")),
     (re.compile(r"^Field may not be null\.$"), _l("This field is required.")),
+    (re.compile(r"^Shorter than minimum length 1\.$"), _l("This field is required.")),
     (re.compile(r"^Longer than maximum length (?P<max>\d+)\.$"), _l("At most %(max)s characters.")),
     (re.compile(r"^Shorter than minimum length (?P<min>\d+)\.$"), _l("At least %(min)s characters.")),
     (re.compile(r"^Length must be between (?P<min>\d+) and (?P<max>\d+)\.$"),

@@ -14,7 +14,12 @@ class NoteSchema(Schema):
     updated_at = fields.DateTime(dump_only=True)
     version = fields.Integer(dump_only=True)
 
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"label": _l("Title")})
+    title = fields.String(
+        required=True,
+        # two validators so an over-long title says "at most 200" rather than "between 1 and 200"
+        validate=[validate.Length(min=1), validate.Length(max=200)],
+        metadata={"label": _l("Title")},
+    )
     body = fields.String(load_default="", metadata={"label": _l("Text"), "widget": "textarea"})
     status = fields.String(
         load_default="open",
