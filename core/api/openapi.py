@@ -10,6 +10,7 @@ resource it has three schemas: ``<Name>`` (what the API returns),
 from __future__ import annotations
 
 import copy
+import decimal
 from typing import Any
 
 import marshmallow as ma
@@ -85,6 +86,28 @@ def _me_schema() -> dict[str, Any]:
         },
         "required": ["id", "email", "role", "permissions"],
     }
+
+
+_NUMERIC_KEYS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
+
+
+def _json_numbers(self: Any, field: ma.fields.Field, ret: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+    """apispec attribute function: keep JSON Schema numbers numbers.
+
+    A ``Decimal(as_string=True)`` field serializes its ``Range`` bounds as
+    strings ("0.00"), which is not valid JSON Schema; and such a field takes a
+    number or a numeric string and returns a string, so its type says so.
+    """
+    out: dict[str, Any] = {}
+    for key in _NUMERIC_KEYS:
+        value = ret.get(key)
+        if isinstance(value, str | decimal.Decimal):
+            number = decimal.Decimal(value)
+            out[key] = int(number) if number == number.to_integral_value() else float(number)
+    if isinstance(field, ma.fields.Decimal) and field.as_string:
+        out["type"] = ["string", "number", *(["null"] if field.allow_none else [])]
+        out["pattern"] = r"^-?[0-9]+(\.[0-9]+)?$"
+    return out
 
 
 def _errors(*codes: int) -> dict[str, Any]:
@@ -289,6 +312,8 @@ def build_spec(app: Flask, resources: list[BoundResource]) -> dict[str, Any]:
         },
         security=[{"bearer": []}],
     )
+    assert plugin.converter is not None
+    plugin.converter.add_attribute_function(_json_numbers)
     spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": _("A personal API token.")}
     )
