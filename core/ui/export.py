@@ -67,7 +67,7 @@ def csv_response(view: ListView, args: Mapping[str, Any], columns: Sequence[Colu
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(header)
-        yield "\ufeff" + buffer.getvalue()
+        yield "\ufeff" + _drain(buffer)
         for n, row in enumerate(view.iter_rows(args, columns), start=1):
             writer.writerow([row.id, *(_csv_cell(getattr(row, k)) for k in keys)])
             if n % 1000 == 0:
