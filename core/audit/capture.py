@@ -26,6 +26,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
+from sqlalchemy.orm.base import NO_VALUE
 
 from core.audit.models import AuditEntry
 from core.events import acting_user_id
@@ -46,6 +47,7 @@ HIDDEN = "***"
 
 _disabled: contextvars.ContextVar[bool] = contextvars.ContextVar("crm_audit_disabled", default=False)
 _USER = "crm_audit_user"
+_OLD = "crm_audit_old"
 
 
 @contextlib.contextmanager
@@ -99,11 +101,11 @@ def _record_id(state: Any) -> int | None:
     pk = state.mapper.primary_key
     if len(pk) != 1:
         return None
-    value = state.dict.get(state.mapper.get_property_by_column(pk[0]).key)
+    value = state.identity[0] if state.identity else state.dict.get(state.mapper.get_property_by_column(pk[0]).key)
     return value if isinstance(value, int) else None
 
 
-def _created(state: Any) -> dict[str, list[Any]]:
+def _created(state: Any, _unloaded: dict[str, Any]) -> dict[str, list[Any]]:
     changes: dict[str, list[Any]] = {}
     for attr in state.mapper.column_attrs:
         key = attr.key
@@ -114,7 +116,7 @@ def _created(state: Any) -> dict[str, list[Any]]:
     return changes
 
 
-def _updated(state: Any) -> dict[str, list[Any]]:
+def _updated(state: Any, unloaded: dict[str, Any]) -> dict[str, list[Any]]:
     changes: dict[str, list[Any]] = {}
     for attr in state.mapper.column_attrs:
         key = attr.key
@@ -123,15 +125,16 @@ def _updated(state: Any) -> dict[str, list[Any]]:
         history = state.attrs[key].history
         if not history.has_changes():
             continue
-        old = history.deleted[0] if history.deleted else None
+        known = bool(history.deleted) or key in unloaded
+        old = history.deleted[0] if history.deleted else unloaded.get(key)
         new = history.added[0] if history.added else None
-        if old == new and history.deleted:
+        if old == new and known:
             continue
         changes[key] = [HIDDEN, HIDDEN] if _hidden(key) else [plain(old), plain(new)]
     return changes
 
 
-def _deleted(state: Any) -> dict[str, list[Any]]:
+def _deleted(state: Any, _unloaded: dict[str, Any]) -> dict[str, list[Any]]:
     changes: dict[str, list[Any]] = {}
     for attr in state.mapper.column_attrs:
         key = attr.key
@@ -142,16 +145,49 @@ def _deleted(state: Any) -> dict[str, list[Any]]:
 
 
 def _before_flush(session: Any, _context: Any, _instances: Any) -> None:
-    """Who is acting, looked up now: loading the user during the flush itself is not allowed."""
-    if not _disabled.get() and has_app_context():
-        session.info[_USER] = acting_user_id()
+    """Who is acting, and old values the session never loaded, looked up before the flush writes."""
+    if _disabled.get() or not has_app_context() or "crm" not in current_app.extensions:
+        return
+    session.info[_USER] = acting_user_id()
+    session.info[_OLD] = _unloaded_old_values(session, audited_tables(current_app))
+
+
+def _unloaded_old_values(session: Any, tables: dict[str, tuple[str, str]]) -> dict[Any, dict[str, Any]]:
+    """Old values of attributes assigned while expired (e.g. right after a commit).
+
+    SQLAlchemy then knows the new value only; one SELECT per table and flush
+    reads the old ones, so the trail still says "old → new".
+    """
+    wanted: dict[Any, list[tuple[Any, int, list[str]]]] = {}
+    for obj in session.dirty:
+        state = sa.inspect(obj)
+        table = state.mapper.local_table
+        if table.name not in tables:
+            continue
+        keys = [key for key, value in state.committed_state.items()
+                if value is NO_VALUE and key in state.mapper.column_attrs and key not in NOISE]
+        record_id = _record_id(state)
+        if keys and record_id is not None:
+            wanted.setdefault(state.mapper, []).append((state, record_id, keys))
+    found: dict[Any, dict[str, Any]] = {}
+    for mapper, items in wanted.items():
+        pk = mapper.primary_key[0]
+        keys = sorted({key for _state, _id, ks in items for key in ks})
+        columns = [mapper.column_attrs[key].columns[0] for key in keys]
+        rows = session.execute(sa.select(pk, *columns).where(pk.in_([record_id for _s, record_id, _k in items])))
+        by_id = {row[0]: dict(zip(keys, row[1:], strict=True)) for row in rows}
+        for state, record_id, ks in items:
+            old = by_id.get(record_id, {})
+            found[state] = {key: old[key] for key in ks if key in old}
+    return found
 
 
 def _after_flush(session: Any, _context: Any) -> None:
     if _disabled.get() or not has_app_context() or "crm" not in current_app.extensions:
         return
     tables = audited_tables(current_app)
-    user_id = session.info.get(_USER)
+    user_id = session.info.pop(_USER, None)
+    olds = session.info.pop(_OLD, None) or {}
     now = utcnow()
     rows: list[dict[str, Any]] = []
     for action, objects, describe in (
@@ -162,7 +198,7 @@ def _after_flush(session: Any, _context: Any) -> None:
             owner = tables.get(state.mapper.local_table.name)
             if owner is None:
                 continue
-            changes = describe(state)
+            changes = describe(state, olds.get(state, {}))
             if action == "update" and not changes:
                 continue
             rows.append({
