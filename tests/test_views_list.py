@@ -256,3 +256,38 @@ def test_anonymous_visitors_are_sent_to_login(app: Any) -> None:
     signed_in(app)  # with no account at all every page leads to the first-run set-up instead
     response = app.test_client().get(NOTES)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_tampered_or_foreign_cursor_shows_the_first_page(app: Any) -> None:
+    client = signed_in(app)
+    ids = add_notes(app, client.user, 60)
+    first = row_ids(client.get(NOTES).text)
+    title_cursor = link(client.get(NOTES + "?sort=title").text, "next").split("after=")[1]
+    for query in ("after=garbage", "before=%FF%FE", f"after={title_cursor}", "after=WyJ1cGRhdGVkX2F0IiwxLCJ4Il0"):
+        response = client.get(NOTES + "?" + query)
+        assert response.status_code == 200, query
+        assert row_ids(response.text) == first, query
+    assert first == list(reversed(ids))[:50]
+
+
+def test_declaration_mistakes_fail_at_start_up(app: Any) -> None:
+    from notebook.models import Note
+    from notebook.schemas import NoteSchema
+
+    from core.ui.filters import ChoiceFilter
+    from core.ui.forms import FormView
+    from core.ui.lists import Column, ListView
+
+    def make(**kw: Any) -> ListView:
+        return ListView(model=Note, object="notebook.note", **{"columns": ["title"], **kw})
+
+    with pytest.raises(ValueError, match="unknown column 'nope'"):
+        make(columns=["nope"])
+    with pytest.raises(ValueError, match="cannot be sortable"):
+        make(columns=[Column("owner.name", sortable=True)])
+    with pytest.raises(ValueError, match="not a sortable column"):
+        make(default_sort="-body")
+    with pytest.raises(ValueError, match="reserved"):
+        ChoiceFilter("sort", choices=[("a", "A")])
+    with pytest.raises(ValueError, match="'version' is not a loadable field"):
+        FormView(model=Note, object="notebook.note", schema=NoteSchema, fields=["title", "version"])
