@@ -73,8 +73,8 @@
         options: Object.assign({ responsive: true, maintainAspectRatio: false }, spec.options || {})
       });
       if (figure) {
-        var table = figure.querySelector("table.chart-table");
-        if (table) { table.classList.add("visually-hidden"); }
+        var fallback = figure.querySelector(".chart-table-wrap");
+        if (fallback) { fallback.classList.add("visually-hidden"); }
       }
     });
   }
