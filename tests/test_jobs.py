@@ -160,3 +160,29 @@ def test_scheduled_tasks_become_the_celery_beat_schedule(app) -> None:
     assert entry["kwargs"] == {"kwargs": {"a": 1, "b": 2}} and isinstance(entry["schedule"], crontab)
     with pytest.raises(ValueError, match="five fields"):
         parse_crontab("* * *")
+
+
+def test_without_a_broker_the_local_scheduler_runs_due_schedules(app) -> None:
+    """What ``crm beat`` does without a broker: every schedule once per interval, on the thread pool."""
+    from datetime import UTC, datetime, timedelta
+
+    from core.declarations import Schedule
+    from core.jobs.local import LocalScheduler
+
+    registry = app.extensions["crm"].registry
+    registry.schedules["jobber.minutely"] = Schedule("jobber.minutely", task="jobber.add", crontab="* * * * *",
+                                                     kwargs={"a": 1, "b": 1})
+    scheduler = LocalScheduler(lambda: app)
+    start = datetime.now(UTC)
+    assert scheduler.run_once(start) == []  # the first run comes one interval after start
+    assert scheduler.run_once(start + timedelta(seconds=30)) == []
+    assert scheduler.run_once(start + timedelta(seconds=61)) == ["core.sweep"]
+    scheduler.last["jobber.minutely"] = start - timedelta(minutes=2)
+    assert scheduler.run_once(start + timedelta(seconds=62)) == ["jobber.minutely"]
+    assert drain(30)
+
+
+def test_crm_worker_needs_a_broker(crm_cli) -> None:
+    result = crm_cli("worker")
+    assert result.exit_code == 1
+    assert "CRM_BROKER_URL is not set" in result.output
