@@ -140,6 +140,8 @@ class ListResult:
     page: Page
     count: int
     count_capped: bool
+    #: which cell links to the record (the first ``link=True`` column, else the first)
+    link_index: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -178,6 +180,13 @@ class ListView:
         self.sortable = tuple(c.name for c in self.columns if c.sortable)
         self.default_sort = default_sort
         self._check()
+        #: one alias per joined relation, made once (building them per request is measurable)
+        self._aliases = {
+            c.related[0]: sa.orm.aliased(getattr(model, c.related[0]).property.mapper.class_)
+            for c in self.columns
+            if c.related
+        }
+        self._picked: dict[tuple[str, ...], tuple[list[Any], list[str]]] = {}
 
     # -- declaration checks (fail at start-up, naming the mistake) -------------
 
@@ -274,22 +283,27 @@ class ListView:
 
     def select_columns(self, stmt: sa.Select[Any], columns: Sequence[Column], sort: Sort) -> sa.Select[Any]:
         """Only what is shown: visible columns, the sort key and id, joined relations."""
-        model = self.model
-        picked: dict[str, Any] = {"id": model.id}  # type: ignore[attr-defined]
-        if sort.key != "id":
-            picked[sort.key] = getattr(model, sort.key)
-        joins: dict[str, Any] = {}
-        for col in columns:
-            rel = col.related
-            if rel is None:
-                picked[col.key] = getattr(model, col.name)
-                continue
-            if rel[0] not in joins:
-                joins[rel[0]] = sa.orm.aliased(getattr(model, rel[0]).property.mapper.class_)
-            picked[col.key] = getattr(joins[rel[0]], rel[1])
-        stmt = stmt.with_only_columns(*(c.label(k) for k, c in picked.items()), maintain_column_froms=True)
-        for name, alias in joins.items():
-            stmt = stmt.outerjoin(alias, getattr(model, name).of_type(alias))
+        key = (sort.key, *(c.key for c in columns))
+        if key not in self._picked:
+            model = self.model
+            picked: dict[str, Any] = {"id": model.id}  # type: ignore[attr-defined]
+            if sort.key != "id":
+                picked[sort.key] = getattr(model, sort.key)
+            joins: list[str] = []
+            for col in columns:
+                rel = col.related
+                if rel is None:
+                    picked[col.key] = getattr(model, col.name)
+                    continue
+                if rel[0] not in joins:
+                    joins.append(rel[0])
+                picked[col.key] = getattr(self._aliases[rel[0]], rel[1])
+            self._picked[key] = ([c.label(k) for k, c in picked.items()], joins)
+        labelled, joins = self._picked[key]
+        stmt = stmt.with_only_columns(*labelled, maintain_column_froms=True)
+        for name in joins:
+            alias = self._aliases[name]
+            stmt = stmt.outerjoin(alias, getattr(self.model, name).of_type(alias))
         return stmt
 
     def capped_count(self, stmt: sa.Select[Any]) -> tuple[int, bool]:
@@ -316,7 +330,8 @@ class ListView:
             (row.id, [f(getattr(row, k)) if f else fmt(getattr(row, k), ch) for k, f, ch in formats])
             for row in page.rows
         ]
-        return ListResult(self, state, columns, rows, page, count, capped)
+        link_index = next((i for i, c in enumerate(columns) if c.link), 0)
+        return ListResult(self, state, columns, rows, page, count, capped, link_index)
 
     def iter_rows(self, args: Mapping[str, Any], columns: Sequence[Column], chunk: int = 1000) -> Iterator[Any]:
         """Every row of the filtered set in the list's order, ``chunk`` rows per query (export)."""

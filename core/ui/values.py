@@ -24,10 +24,20 @@ class Formatter:
     """Formats values for the current request's locale and time zone."""
 
     def __init__(self) -> None:
-        self.locale = get_locale()
+        self.locale = locale = get_locale()
         self.tz = get_timezone()
         self.yes = _("Yes")
         self.no = _("No")
+        # Babel's format_datetime formats date and time separately and joins them; one
+        # combined pattern gives the same text at half the cost
+        joined = (
+            locale.datetime_formats["short"]
+            .replace("{1}", locale.date_formats["short"].pattern)
+            .replace("{0}", locale.time_formats["short"].pattern)
+        )
+        self._datetime = babel_dates.parse_pattern(joined)
+        self._date = locale.date_formats["medium"]
+        self._decimal = locale.decimal_formats[None]
 
     def __call__(self, value: Any, choices: Mapping[Any, Any] | None = None) -> str:
         if value is None or value == "":
@@ -35,16 +45,18 @@ class Formatter:
         if choices is not None and not isinstance(value, (list, tuple)):
             label = choices.get(value)
             if label is not None:
-                return str(label)
+                return label
+        if type(value) is str:
+            return value
         if isinstance(value, bool):
             return self.yes if value else self.no
         if isinstance(value, datetime):
             aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-            return babel_dates.format_datetime(aware, "short", tzinfo=self.tz, locale=self.locale)
+            return self._datetime.apply(aware.astimezone(self.tz), self.locale)
         if isinstance(value, date):
-            return babel_dates.format_date(value, "medium", locale=self.locale)
+            return self._date.apply(value, self.locale)
         if isinstance(value, (Decimal, float)):
-            return babel_numbers.format_decimal(value, locale=self.locale, decimal_quantization=False)
+            return self._decimal.apply(value, self.locale, decimal_quantization=False)
         if isinstance(value, int):
             return str(value)
         if isinstance(value, (list, tuple, set)):
@@ -56,7 +68,9 @@ class Formatter:
         return babel_numbers.format_decimal(value, locale=self.locale)
 
 
-def choice_map(choices: Sequence[tuple[Any, Any]] | Mapping[Any, Any] | None) -> dict[Any, Any] | None:
+def choice_map(choices: Sequence[tuple[Any, Any]] | Mapping[Any, Any] | None) -> dict[Any, str] | None:
+    """Stored value -> label text, translated once (labels are usually lazy strings)."""
     if not choices:
         return None
-    return dict(choices.items()) if isinstance(choices, Mapping) else dict(choices)
+    pairs = choices.items() if isinstance(choices, Mapping) else choices
+    return {value: str(label) for value, label in pairs}

@@ -162,7 +162,9 @@ class Crud:
             self.list.template,
             **self.context(
                 result=result,
-                row_href=(base + "{}" + ("" if link == "detail" else "/edit")) if link else None,
+                row_href=base if link else None,
+                row_suffix="" if link == "detail" else "/edit",
+                select_label=_("Select"),
                 bulk_actions=bulk,
                 count_text=count_text,
                 export_hrefs=export_hrefs,
