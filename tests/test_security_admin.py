@@ -40,12 +40,15 @@ def test_admin_creates_and_edits_users_and_output_is_escaped(make_app, client_as
 
     assert post(admin, "/admin/users/new", {"email": "new@example.test", "role": "user",
                                             "password": "a long and fine passphrase"}).status_code == 200
+    bad_zone = post(admin, f"/admin/users/{user_id}", {"name": "Nina", "role": "user", "timezone": "Mars/Olympus"})
+    assert "Unknown time zone" in bad_zone.get_data(as_text=True)
     edit = post(admin, f"/admin/users/{user_id}", {"name": "Nina", "role": "user", "department_id": "",
-                                                  "locale": "de", "password": ""})
+                                                  "locale": "de", "timezone": "Europe/Berlin", "password": ""})
     assert edit.status_code == 302
     with app.app_context():
         user = db.session.get(User, user_id)
-        assert (user.name, user.role, user.department_id, user.active, user.locale) == ("Nina", "user", None, False, "de")
+        assert (user.name, user.role, user.department_id, user.active) == ("Nina", "user", None, False)
+        assert (user.locale, user.timezone) == ("de", "Europe/Berlin")
     assert login(app.test_client(), "new@example.test", "a long and fine passphrase").status_code == 200, "disabled"
 
 

@@ -12,9 +12,11 @@ from collections.abc import Mapping
 
 import sqlalchemy as sa
 from flask import current_app
+from pytz import common_timezones
 
 from core.declarations import ACTIONS, RULES
 from core.extensions import db
+from core.i18n import LANGUAGES
 from core.i18n import gettext as _
 from core.models import GrantRow, utcnow
 from core.security.access import forget, subtree
@@ -104,6 +106,10 @@ def update_user(
 ) -> None:
     if user.role == ADMIN and user.active and (role != ADMIN or not active) and not _other_active_admins(user):
         raise SecurityError(_("At least one active administrator must remain."))
+    if locale and locale not in LANGUAGES:
+        raise SecurityError(_("Unknown language."))
+    if timezone and timezone not in common_timezones:
+        raise SecurityError(_("Unknown time zone."))
     user.name = (name or "").strip()[:120]
     user.role = _check_role(role)
     user.department_id = _check_department(department_id)
