@@ -103,6 +103,7 @@ def test_unknown_urls_and_methods_are_problems(api: ApiEnv) -> None:
     is_problem(response, 405)
     assert "POST" in response.headers["Allow"]
     is_problem(api.get(f"{THINGS}/{2**64}"), 404)
+    is_problem(api.delete(f"{THINGS}/{2**40}"), 404)  # beyond the 32-bit key column
 
 
 def test_notebook_notes_crud(make_app, monkeypatch) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -116,6 +118,8 @@ def test_unknown_or_invalid_filter_is_400_naming_it(api: ApiEnv) -> None:
     assert list(is_problem(api.get(f"{THINGS}?score=many"), 400)["errors"]) == ["score"]
     assert list(is_problem(api.get(f"{THINGS}?score={2**70}"), 400)["errors"]) == ["score"]
     assert list(is_problem(api.get(f"{THINGS}?score=1&score=2"), 400)["errors"]) == ["score"]
+    # fits 64 bits but not the 32-bit column: PostgreSQL would refuse the cast
+    assert list(is_problem(api.get(f"{THINGS}?score={2**40}"), 400)["errors"]) == ["score"]
 
 
 def test_unknown_sort_is_400_naming_it(api: ApiEnv) -> None:
@@ -140,6 +144,8 @@ def test_bad_cursors_are_400(api: ApiEnv) -> None:
     cursor = api.get(f"{THINGS}?limit=1&sort=score").get_json()["next"]
     is_problem(api.get(f"{THINGS}?cursor=garbage!!"), 400)
     is_problem(api.get(f"{THINGS}?cursor=WzEsMiwzXQ"), 400)  # valid base64 of [1,2,3]
+    too_big = base64.urlsafe_b64encode(json.dumps(["score", 1, 2**40]).encode()).decode()
+    is_problem(api.get(f"{THINGS}?sort=score&cursor={too_big}"), 400)
     body = is_problem(api.get(f"{THINGS}?sort=name&cursor={cursor}"), 400)
     assert "sort" in body["detail"]
 

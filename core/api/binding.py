@@ -70,6 +70,12 @@ class BoundResource:
     def dump_only(self) -> list[str]:
         return [name for name, f in self.schema().fields.items() if f.dump_only]
 
+    def fits(self, name_or_attr: str, value: Any) -> bool:
+        """Whether ``value`` fits the integer column behind a declared name or attribute."""
+        column = self.columns.get(name_or_attr)
+        attr = column.key if column is not None else name_or_attr
+        return int_in_range(self.column_for_attribute(attr), value)
+
     def column_for_attribute(self, attr: str) -> sa.Column[Any] | None:
         prop = self.mapper.attrs.get(attr)
         if isinstance(prop, ColumnProperty) and prop.columns and isinstance(prop.columns[0], sa.Column):
@@ -95,6 +101,20 @@ def field_for_column(column: Any) -> ma.fields.Field:
     except NotImplementedError:
         python_type = str
     return _FIELD_FOR_TYPE.get(python_type, ma.fields.String)()
+
+
+#: integer column types and their bit width (PostgreSQL casts parameters to the column type,
+#: so a number beyond it is an error there, not an empty result)
+_INT_BITS: list[tuple[type, int]] = [(sa.BigInteger, 63), (sa.SmallInteger, 15), (sa.Integer, 31)]
+
+
+def int_in_range(column: Any, value: Any) -> bool:
+    """Whether ``value`` fits ``column`` when both are integers (anything else: True)."""
+    kind = getattr(column, "type", None)
+    if not isinstance(kind, sa.Integer) or not isinstance(value, int) or isinstance(value, bool):
+        return True
+    bits = next(b for t, b in _INT_BITS if isinstance(kind, t))
+    return -(2**bits) <= value < 2**bits
 
 
 def external_name(name: str, fld: ma.fields.Field) -> str:

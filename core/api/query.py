@@ -104,7 +104,10 @@ def parse_list_args(bound: BoundResource, args: MultiDict[str, str]) -> ListQuer
     sort = parse_sort(bound, _single(args, "sort") if "sort" in args else None)
     query = ListQuery(limit=limit, sort=sort)
     if "cursor" in args:
-        query.after = decode_cursor(_single(args, "cursor"), sort)
+        value, pk = decode_cursor(_single(args, "cursor"), sort)
+        if not bound.fits(bound.pk_attr, pk) or not bound.fits(sort.column.key, value):
+            raise _bad("cursor", _("The cursor is not valid; start again from the first page."))
+        query.after = (value, pk)
     if "q" in args:
         text = _single(args, "q").strip()
         if len(text) > MAX_SEARCH or not storable(text):
@@ -119,7 +122,7 @@ def parse_list_args(bound: BoundResource, args: MultiDict[str, str]) -> ListQuer
         except ma.ValidationError as exc:
             messages = exc.messages if isinstance(exc.messages, list) else [str(exc.messages)]
             raise _bad(name, "; ".join(str(m) for m in messages)) from exc
-        if not storable(value):
+        if not storable(value) or not bound.fits(name, value):
             raise _bad(name, _("The value is out of range or contains characters that cannot be stored."))
         column = bound.columns[name]
         query.filters.append(column.is_(None) if value is None else column == value)

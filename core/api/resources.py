@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, jsonify, request, url_for
 from flask_login import current_user
 from werkzeug.http import quote_etag
@@ -82,6 +83,13 @@ def _check_version(record: Any, expected: int | None, from_header: bool) -> None
     )
 
 
+def _load(bound: BoundResource, id: int, action: str) -> Any:
+    """The record through the user's record rule; an id the key column cannot hold is simply not found."""
+    if not bound.fits(bound.pk_attr, id):
+        raise ApiError(404)
+    return get_or_404(bound.model, id, bound.object, action)
+
+
 def _set_owner(bound: BoundResource, record: Any) -> None:
     """New records belong to their creator (and their department), as in the UI."""
     user = current_user
@@ -102,7 +110,11 @@ def make_views(bound: BoundResource) -> dict[str, tuple[str, list[str], Callable
     def list_view() -> Response:
         query = parse_list_args(bound, request.args)
         stmt = build_statement(bound, query, scope(model, obj, "read"))
-        rows = list(db.session.scalars(stmt))
+        try:
+            rows = list(db.session.scalars(stmt))
+        except sa.exc.DataError as exc:  # a parameter the database cannot cast to its column
+            db.session.rollback()
+            raise ApiError(400, _("A query parameter is out of range for its field.")) from exc
         next_cursor = None
         if len(rows) > query.limit:
             rows = rows[: query.limit]
@@ -130,11 +142,11 @@ def make_views(bound: BoundResource) -> dict[str, tuple[str, list[str], Callable
 
     @require(f"{obj}.read")
     def get_view(id: int) -> Response:
-        return _one(bound, get_or_404(model, id, obj, "read"))
+        return _one(bound, _load(bound, id, "read"))
 
     @require(f"{obj}.write")
     def update_view(id: int) -> Response:
-        record = get_or_404(model, id, obj, "write")
+        record = _load(bound, id, "write")
         data = read_json()
         expected, from_header = _expected_version(bound, data)
         loaded = load(bound, data, partial=True)
@@ -146,7 +158,7 @@ def make_views(bound: BoundResource) -> dict[str, tuple[str, list[str], Callable
 
     @require(f"{obj}.delete")
     def delete_view(id: int) -> Response:
-        record = get_or_404(model, id, obj, "delete")
+        record = _load(bound, id, "delete")
         _check_version(record, *_expected_version(bound, None))
         db.session.delete(record)
         commit()

@@ -21,15 +21,13 @@ import sqlalchemy as sa
 from flask import request
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.api.binding import BoundResource, external_name
+from core.api.binding import BoundResource, external_name, int_in_range
 from core.api.problems import ApiError
 from core.api.query import storable
 from core.extensions import db
 from core.i18n import gettext as _
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
-
-_INT_RANGES: list[tuple[type, int]] = [(sa.BigInteger, 63), (sa.SmallInteger, 15), (sa.Integer, 31)]
 
 
 def _reject_constant(name: str) -> Any:
@@ -90,10 +88,8 @@ def _column_problem(column: sa.Column[Any], value: Any) -> str | None:
         return None if column.nullable else _("Field may not be null.")
     if isinstance(kind, sa.String) and kind.length and isinstance(value, str) and len(value) > kind.length:
         return _("Longer than maximum length %(max)d.", max=kind.length)
-    if isinstance(kind, sa.Integer) and isinstance(value, int) and not isinstance(value, bool):
-        bits = next(b for t, b in _INT_RANGES if isinstance(kind, t))
-        if not -(2**bits) <= value < 2**bits:
-            return _("Number out of range.")
+    if not int_in_range(column, value):
+        return _("Number out of range.")
     if isinstance(kind, sa.Numeric) and not isinstance(kind, sa.Float) and kind.precision:
         if isinstance(value, int | float | decimal.Decimal):
             digits = kind.precision - (kind.scale or 0)
