@@ -205,6 +205,23 @@ def test_admin_defined_role_gets_rights_only_through_grants(world, client_as) ->
     assert post(auditor, "/secdemo/publish").status_code == 403
 
 
+def test_named_permissions_can_be_given_to_and_taken_from_roles(world, client_as) -> None:
+    app = world["app"]
+    root, mia = client_of(world, "root"), client_of(world, "mia")
+    assert post(root, "/admin/roles", {"name": "auditor", "label": "Auditor"}).status_code == 302
+    auditor = client_as(app, "auditor")
+    form = grants_form(root)
+    assert form.get("perm|secdemo.publish|manager") == "1" and "perm|secdemo.publish|user" not in form
+    assert not any(key.startswith("perm|core.") for key in form), "core's administration stays with admins"
+    form["perm|secdemo.publish|auditor"] = "1"
+    del form["perm|secdemo.publish|manager"]
+    assert root.post("/admin/grants", data=form).status_code == 302
+    assert post(auditor, "/secdemo/publish").status_code == 200
+    assert post(mia, "/secdemo/publish").status_code == 403
+    assert post(client_of(world, "ann"), "/secdemo/publish").status_code == 403
+    assert post(root, "/secdemo/publish").status_code == 200, "admin always"
+
+
 def test_scope_and_can_in_code(world) -> None:
     """The same answers for code that has a user object instead of a request (jobs, exports)."""
     app: Flask = world["app"]

@@ -35,6 +35,8 @@ AUTHENTICATED = "core.authenticated"
 ADMIN = "admin"
 #: action name -> letter in a grant ("read" -> "r")
 LETTERS = {name: letter for letter, name in ACTIONS.items()}
+#: rights of a ``core_grant`` row for a named permission that an administrator granted
+GRANTED = "x"
 
 
 # -- marking views -------------------------------------------------------------
@@ -157,6 +159,8 @@ def can(permission: str, user: Any = None) -> bool:
     ``permission`` is ``<module>.<object>.<action>`` (action read/create/write/
     delete, from ``core_grant``), a named ``Permission`` (its roles), or
     ``AUTHENTICATED``. Admins may do everything; unknown names only admins.
+    A named permission goes to its declared roles unless an administrator
+    changed that role's grant (a ``core_grant`` row named after the permission).
     """
     user = _user(user)
     if not _active(user):
@@ -168,7 +172,12 @@ def can(permission: str, user: Any = None) -> bool:
     if action in LETTERS and obj in registry.objects:
         return rule_for(obj, action, user) is not None
     declared = registry.permissions.get(permission)
-    return declared is not None and user.role in declared.roles
+    if declared is None:
+        return False
+    stored = role_grants(user.role).get(permission)
+    if stored is not None:  # an administrator's choice overrides the declared roles
+        return GRANTED in stored[0]
+    return user.role in declared.roles
 
 
 # -- teams -----------------------------------------------------------------------

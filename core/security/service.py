@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -19,7 +20,7 @@ from core.extensions import db
 from core.i18n import LANGUAGES
 from core.i18n import gettext as _
 from core.models import GrantRow, utcnow
-from core.security.access import forget, subtree
+from core.security.access import GRANTED, forget, subtree
 from core.security.errors import SecurityError
 from core.security.models import ADMIN, Department, Role, User
 from core.security.passwords import burn_time, hash_password, needs_rehash, rehash, verify_password
@@ -248,6 +249,49 @@ def save_grants(changes: Mapping[tuple[str, str], tuple[str, str]]) -> int:
         elif (row.rights, row.rule) != (rights, rule):
             row.rights, row.rule = rights, rule
             changed += 1
+    db.session.flush()
+    forget()
+    return changed
+
+
+def editable_permissions() -> list[Any]:
+    """Named permissions of modules; core's (administration) stay with the admin role."""
+    registry = current_app.extensions["crm"].registry
+    return sorted(
+        (p for name, p in registry.permissions.items() if registry.owner("permission", name) != "core"),
+        key=lambda p: p.name,
+    )
+
+
+def permission_granted(permission: Any, role: str, table: Mapping[tuple[str, str], tuple[str, str]]) -> bool:
+    """Whether ``role`` has a named permission: a stored choice, else the declared roles."""
+    stored = table.get((permission.name, role))
+    return GRANTED in stored[0] if stored is not None else role in permission.roles
+
+
+def save_permission_grants(changes: Mapping[tuple[str, str], bool]) -> int:
+    """Store ``(permission, role) -> granted`` where it differs from what is in force."""
+    registry = current_app.extensions["crm"].registry
+    editable = {p.name: p for p in editable_permissions()}
+    roles = set(db.session.scalars(sa.select(Role.name)))
+    existing = {(g.object, g.role): g for g in db.session.scalars(sa.select(GrantRow))}
+    table = {key: (g.rights, g.rule) for key, g in existing.items()}
+    changed = 0
+    for (name, role), granted in changes.items():
+        if name not in editable:
+            raise SecurityError(_("Unknown object '%(object)s'.", object=name))
+        if role not in roles or role == ADMIN:
+            raise SecurityError(_("Unknown role '%(role)s'.", role=role))
+        if permission_granted(editable[name], role, table) == granted:
+            continue
+        rights = GRANTED if granted else ""
+        row = existing.get((name, role))
+        if row is None:
+            module = registry.owner("permission", name) or name.split(".", 1)[0]
+            db.session.add(GrantRow(module=module, object=name, role=role, rights=rights, rule="all"))
+        else:
+            row.rights = rights
+        changed += 1
     db.session.flush()
     forget()
     return changed

@@ -231,8 +231,13 @@ def grants() -> ResponseReturnValue:
             for obj in objects
             for role in roles
         }
+        permissions = {
+            (perm.name, role.name): bool(request.form.get(f"perm|{perm.name}|{role.name}"))
+            for perm in service.editable_permissions()
+            for role in roles
+        }
         try:
-            count = service.save_grants(changes)
+            count = service.save_grants(changes) + service.save_permission_grants(permissions)
         except SecurityError as exc:
             db.session.rollback()
             flash(str(exc), "error")
@@ -243,4 +248,5 @@ def grants() -> ResponseReturnValue:
     return render_template(
         "core/admin/roles_grants.html", objects=objects, roles=roles, table=service.grants_table(),
         actions=ACTIONS, rules=RULES, owners={o.object: registry.owner("object", o.object) for o in objects},
+        permissions=service.editable_permissions(), granted=service.permission_granted,
     )
