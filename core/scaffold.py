@@ -67,8 +67,11 @@ def generate(name: str, path: str | Path = ".") -> Path:
     target = Path(path) / values["package"]
     if target.exists():
         raise ScaffoldError(f"{target} already exists; choose another --path or remove it first")
+    sources = sorted(TEMPLATE_DIR.rglob(f"*{SUFFIX}"))
+    if not sources:
+        raise ScaffoldError(f"the module templates are missing from this installation ({TEMPLATE_DIR})")
     files: list[tuple[Path, str]] = []
-    for source in sorted(TEMPLATE_DIR.rglob(f"*{SUFFIX}")):
+    for source in sources:
         relative = source.relative_to(TEMPLATE_DIR)
         parts = [part.format(**values) for part in relative.parts]
         parts[-1] = parts[-1][: -len(SUFFIX)]
