@@ -206,7 +206,24 @@ def _after_flush(session: Any, _context: Any) -> None:
                 "record_id": _record_id(state), "action": action, "changes": changes,
             })
     if rows:
-        session.connection().execute(sa.insert(AuditEntry.__table__), rows)
+        connection = session.connection()
+        if _table_ready(connection):
+            connection.execute(sa.insert(AuditEntry.__table__), rows)
+
+
+_ready: set[str] = set()
+
+
+def _table_ready(connection: sa.Connection) -> bool:
+    """False on a database whose core migrations have not run yet (``crm db upgrade`` pending).
+
+    Writing the trail must not break every save there; once the table is seen
+    it is not looked up again.
+    """
+    key = connection.engine.url.render_as_string(hide_password=True)
+    if key not in _ready and sa.inspect(connection).has_table(AuditEntry.__tablename__):
+        _ready.add(key)
+    return key in _ready
 
 
 sa.event.listen(Session, "before_flush", _before_flush)
