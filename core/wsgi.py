@@ -92,5 +92,9 @@ def serve(host: str | None = None, port: int | None = None, config: dict[str, An
     cfg = wsgi.app.config
     host = host or cfg.get("CRM_HOST") or "127.0.0.1"
     port = int(port or cfg.get("CRM_PORT") or 5000)
+    if not cfg.get("CRM_BROKER_URL"):  # no crm beat needed: schedules run in this process (core.jobs.local)
+        from core.jobs.local import start_scheduler
+
+        start_scheduler(wsgi.current)
     print(f"crm-suite serving on http://{host}:{port}/  (Ctrl+C to stop)")
     run_simple(host, port, wsgi, threaded=True, use_reloader=False)
