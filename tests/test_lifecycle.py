@@ -43,7 +43,8 @@ def test_install_dependencies_first_then_bridges(crm_cli, addons) -> None:
     out = result.output
     assert out.index("installing alpha") < out.index("installing beta")
     assert "auto-installing bridge modules: bridge_ag" in out
-    assert states(crm_cli) == {"alpha": "installed", "beta": "installed", "gamma": "installed", "bridge_ag": "installed"}
+    basic = {n: s for n, s in states(crm_cli).items() if n in {"alpha", "beta", "gamma", "bridge_ag"}}
+    assert basic == {"alpha": "installed", "beta": "installed", "gamma": "installed", "bridge_ag": "installed"}
     assert {"alpha_item", "beta_note"} <= tables(crm_cli.url)
     # data, permissions and menus were registered
     assert rows(crm_cli.url, "SELECT name FROM alpha_item") == [("seed",)]
@@ -97,7 +98,7 @@ def test_purge_removes_tables_and_rows_it_owns(crm_cli, addons) -> None:
         assert rows(crm_cli.url, f"SELECT * FROM {table} WHERE module IN ('alpha', 'beta', 'bridge_ag')") == []
     assert rows(crm_cli.url, "SELECT name FROM core_module ORDER BY name") == [("gamma",)]
     versions = {r[0] for r in rows(crm_cli.url, "SELECT version_num FROM alembic_version")}
-    assert versions == {"core_0001"} | {v for v in versions if v.startswith("core_")}
+    assert versions and all(v.startswith("core_") for v in versions)
     # reinstalling after purge starts fresh
     assert crm_cli("modules", "install", "alpha").exit_code == 0
     assert rows(crm_cli.url, "SELECT name FROM alpha_item") == [("seed",)]
