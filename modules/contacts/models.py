@@ -53,7 +53,10 @@ class Company(ProfileMixin, RecordMixin, db.Model):
     website: Mapped[str | None] = mapped_column(sa.String(200))
     industry: Mapped[str | None] = mapped_column(sa.String(100))
 
-    contacts: Mapped[list[Contact]] = relationship(back_populates="company", lazy="raise")
+    # targets are module-qualified: class names are only unique within a module
+    contacts: Mapped[list[Contact]] = relationship(
+        "modules.contacts.models.Contact", back_populates="company", lazy="raise"
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -80,7 +83,9 @@ class Contact(ProfileMixin, RecordMixin, db.Model):
     gender: Mapped[str | None] = mapped_column(sa.String(10))
     age_group: Mapped[str | None] = mapped_column(sa.String(10))
 
-    company: Mapped[Company | None] = relationship(back_populates="contacts", lazy="raise")
+    company: Mapped[Company | None] = relationship(
+        "modules.contacts.models.Company", back_populates="contacts", lazy="raise"
+    )
 
     @property
     def name(self) -> str:
