@@ -19,7 +19,6 @@ from flask import Flask
 from packaging.version import Version
 
 from core import migrate
-from core.declarations import ObjectAccess, Permission
 from core.extensions import db
 from core.loader import ModuleError, ModuleGraph, check_environment, load_graph
 from core.manifest import Manifest

@@ -140,7 +140,7 @@ def build_registry(pm: pluggy.PluginManager, manifests: dict[str, Manifest], ord
                 target[key] = item
             else:
                 _add(reg, target, kind, key_of(item), module, item)
-    for module, item in _items(pm, "crm_event_subscribers"):
+    for _module, item in _items(pm, "crm_event_subscribers"):
         reg.subscribers.append(item)
     for module, command in _items(pm, "crm_cli_commands"):
         other = reg.owners.get(("command", command.name))

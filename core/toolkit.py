@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.audit import audit_disabled  # events, jobs, audit, mail (core.events, core.jobs, core.audit, core.mail)
 from core.declarations import (
     ACTIONS,
     RULES,
@@ -29,6 +30,7 @@ from core.declarations import (
     TaskSpec,
     Widget,
 )
+from core.events import Event, publish  # events, jobs, audit, mail
 from core.extensions import db
 from core.hookspecs import hookimpl
 from core.i18n import (  # gettext and friends; UI: per-locale formatting
@@ -40,6 +42,8 @@ from core.i18n import (  # gettext and friends; UI: per-locale formatting
     lazy_gettext,
     ngettext,
 )
+from core.jobs import enqueue  # events, jobs, audit, mail
+from core.mail import send_mail  # events, jobs, audit, mail
 from core.mixins import RecordMixin, record_columns
 from core.models import OwnedRow, utcnow
 from core.security.access import (  # accounts, permissions and record rules (core.security)
@@ -66,10 +70,6 @@ from core.ui.forms import FormView  # generic views (core.ui)
 from core.ui.lists import BulkAction, Column, ListView, Search, prefix_search_index  # generic views (core.ui)
 from core.ui.timeline import timeline_for  # generic views (core.ui)
 from core.ui.views import crud_blueprint  # generic views (core.ui)
-from core.audit import audit_disabled  # events, jobs, audit, mail (core.events, core.jobs, core.audit, core.mail)
-from core.events import Event, publish  # events, jobs, audit, mail
-from core.jobs import enqueue  # events, jobs, audit, mail
-from core.mail import send_mail  # events, jobs, audit, mail
 
 _ = gettext
 _l = lazy_gettext

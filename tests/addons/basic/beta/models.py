@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from alpha.models import Item  # noqa: F401  (beta depends on alpha)
+
 from core import toolkit
 from core.toolkit import Mapped, mapped_column, sa
 
