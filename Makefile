@@ -10,12 +10,15 @@ PIP := $(VENV)/bin/pip
 
 setup: $(VENV)/.installed node_modules/.installed
 
-# crm_hello: the sample third-party module, a pip package found through its
-# crm.modules entry point (tests/test_third_party.py)
-$(VENV)/.installed: setup.cfg pyproject.toml tests/third_party/crm_hello/setup.cfg
+$(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip setuptools wheel
 	$(PIP) install -q -e '.[test,postgres,redis,contacts]'
+	@touch $@
+
+# crm_hello: the sample third-party module, a pip package found through its
+# crm.modules entry point (tests/test_third_party.py); installed for tests only.
+$(VENV)/.test-installed: $(VENV)/.installed tests/third_party/crm_hello/setup.cfg
 	$(PIP) install -q --no-build-isolation -e tests/third_party/crm_hello
 	@touch $@
 
@@ -32,7 +35,8 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 
-test: setup browser
+test: setup $(VENV)/.test-installed browser
+	$(VENV)/bin/ruff check core modules tests bench
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup
