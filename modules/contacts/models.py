@@ -179,6 +179,10 @@ class Interaction(RecordMixin, db.Model):
     summary: Mapped[str] = mapped_column(sa.String(500))
     outcome: Mapped[str | None] = mapped_column(sa.String(500))
 
+    # read-only links for list columns (joined into the page query, never loaded row by row)
+    contact: Mapped[Contact | None] = relationship("modules.contacts.models.Contact", lazy="raise", viewonly=True)
+    company: Mapped[Company | None] = relationship("modules.contacts.models.Company", lazy="raise", viewonly=True)
+
 
 class Task(RecordMixin, db.Model):
     """A follow-up with a due date and an optional reminder."""
@@ -199,6 +203,9 @@ class Task(RecordMixin, db.Model):
     remind_at: Mapped[datetime | None] = mapped_column(sa.DateTime, index=True)
     reminded_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     done_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+
+    contact: Mapped[Contact | None] = relationship("modules.contacts.models.Contact", lazy="raise", viewonly=True)
+    company: Mapped[Company | None] = relationship("modules.contacts.models.Company", lazy="raise", viewonly=True)
 
 
 class Segment(RecordMixin, db.Model):
