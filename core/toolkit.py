@@ -59,6 +59,7 @@ from core.security.access import (  # accounts, permissions and record rules (co
     scope,
     team_departments,
 )
+from core.security.models import Department, User  # accounts, read by modules (owner pickers, transfers)
 from core.ui.filters import (  # generic views (core.ui)
     BoolFilter,
     ChoiceFilter,
@@ -85,7 +86,7 @@ __all__ = [
     "Event", "audit_disabled", "enqueue", "publish", "send_mail",
     # accounts, permissions and record rules
     "AUTHENTICATED", "check_record", "get_or_404", "record_allowed", "require_login", "rule_for", "scope",
-    "team_departments",
+    "team_departments", "Department", "User",
     # generic views: list, form, detail with timeline, export (core.ui)
     "BoolFilter", "BulkAction", "ChoiceFilter", "Column", "DateRangeFilter", "EqualsFilter", "FormView",
     "ListView", "RelatedFilter", "Search", "crud_blueprint", "prefix_search_index", "timeline_for",

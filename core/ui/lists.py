@@ -74,6 +74,9 @@ class Search:
 
     column: str
     mode: str = "contains"
+    #: turns the typed text into the column's stored form (e.g. a phone number into
+    #: E.164); ``None`` from it means "this column cannot match", so it is skipped
+    normalize: Callable[[str], str | None] | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in SEARCH_MODES:
@@ -265,12 +268,15 @@ class ListView:
 
     def _search_condition(self, q: str) -> Any:
         dialect = _dialect()
-        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         parts = []
         for s in self.search:
+            text = s.normalize(q) if s.normalize is not None else q
+            if not text:
+                continue
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             col = getattr(self.model, s.column)
             if s.mode == "exact":
-                parts.append(col == q)
+                parts.append(col == text)
             elif s.mode == "prefix":
                 # matches the index prefix_search_index() creates on each database
                 if dialect == "postgresql":
@@ -279,7 +285,7 @@ class ListView:
                     parts.append(col.like(escaped + "%", escape="\\"))
             else:
                 parts.append(col.ilike("%" + escaped + "%", escape="\\"))
-        return sa.or_(*parts)
+        return sa.or_(*parts) if parts else sa.false()
 
     def select_columns(self, stmt: sa.Select[Any], columns: Sequence[Column], sort: Sort) -> sa.Select[Any]:
         """Only what is shown: visible columns, the sort key and id, joined relations."""

@@ -96,8 +96,12 @@ class Crud:
         detail: bool,
         label: str | Callable[[Any], str] | None,
         detail_fields: Sequence[str] | None,
+        detail_template: str = "core/detail.html",
+        detail_context: Callable[[Any], Mapping[str, Any]] | None = None,
     ) -> None:
         self.bp_name = bp_name
+        self.detail_template = detail_template
+        self.detail_context = detail_context
         self.list = list_view
         self.form = form_view
         self.detail = detail
@@ -225,8 +229,9 @@ class Crud:
 
     def detail_page(self, id: int) -> ResponseReturnValue:
         record = access.get_or_404(self.model, id, self.object, "read")
+        extra = dict(self.detail_context(record)) if self.detail_context is not None else {}
         return render_template(
-            "core/detail.html",
+            self.detail_template,
             **self.context(
                 record=record,
                 record_label=self.record_label(record),
@@ -234,6 +239,7 @@ class Crud:
                 timeline=timeline_for(self.object, record.id),
                 breadcrumbs=[(self.title(), url_for(self.endpoint("list"))), (self.record_label(record), None)],
                 confirm_delete=False,
+                **extra,
             ),
         )
 
@@ -392,18 +398,23 @@ def crud_blueprint(
     label: str | Callable[[Any], str] | None = None,
     detail_fields: Sequence[str] | None = None,
     url_prefix: str | None = None,
+    detail_template: str = "core/detail.html",
+    detail_context: Callable[[Any], Mapping[str, Any]] | None = None,
 ) -> Blueprint:
     """A blueprint ``<module>_<name>`` at ``/<module>/<name>`` with the generic pages.
 
     ``label`` names a record in titles and breadcrumbs (an attribute name or a
-    function; default: ``name``/``title`` attribute, else ``#id``). Return the
-    blueprint from ``crm_blueprints``; core registers it.
+    function; default: ``name``/``title`` attribute, else ``#id``).
+    ``detail_template`` (extending ``core/detail.html``) and
+    ``detail_context(record)`` (extra template variables) let a module show
+    more on the detail page. Return the blueprint from ``crm_blueprints``;
+    core registers it.
     """
     if form_view is not None and (form_view.model is not list_view.model or form_view.object != list_view.object):
         raise ValueError(f"crud_blueprint({module}, {name}): list and form must use the same model and object")
     bp_name = f"{module}_{name}"
     bp = Blueprint(bp_name, __name__, url_prefix=url_prefix if url_prefix is not None else f"/{module}/{name}")
-    crud = Crud(bp_name, list_view, form_view, detail, label, detail_fields)
+    crud = Crud(bp_name, list_view, form_view, detail, label, detail_fields, detail_template, detail_context)
     bp.crm_crud = crud  # type: ignore[attr-defined]
     obj = list_view.object
     read, create, write, delete = (access.require(f"{obj}.{a}") for a in ("read", "create", "write", "delete"))
