@@ -30,7 +30,7 @@ from core.declarations import (
     TaskSpec,
     Widget,
 )
-from core.events import Event, publish  # events, jobs, audit, mail
+from core.events import Event, acting_user_id, publish  # events, jobs, audit, mail
 from core.extensions import db
 from core.hookspecs import hookimpl
 from core.i18n import (  # gettext and friends; UI: per-locale formatting
@@ -83,7 +83,7 @@ __all__ = [
     # UI shell: per-locale formatting (also Jinja filters of the same names)
     "format_currency", "format_date", "format_datetime", "format_number",
     # events, background jobs, audit trail, outgoing mail
-    "Event", "audit_disabled", "enqueue", "publish", "send_mail",
+    "Event", "acting_user_id", "audit_disabled", "enqueue", "publish", "send_mail",
     # accounts, permissions and record rules
     "AUTHENTICATED", "check_record", "get_or_404", "record_allowed", "require_login", "rule_for", "scope",
     "team_departments", "Department", "User",
