@@ -117,3 +117,21 @@ def test_notebook_notes_crud(make_app, monkeypatch) -> None:
     assert list(body["errors"]) == ["status"]
     changed = api.patch(f"/api/v1/notes/{note['id']}", json={"status": "done", "version": note["version"]})
     assert changed.status_code == 200 and changed.get_json()["status"] == "done"
+
+
+def test_timeline_shows_the_audit_trail(api: ApiEnv) -> None:
+    thing = api.post(THINGS, json={"name": "audited"}).get_json()
+    api.patch(f"{THINGS}/{thing['id']}", json={"name": "renamed"})
+    response = api.get(f"{THINGS}/{thing['id']}/timeline")
+    assert response.status_code == 200
+    entries = response.get_json()["data"]
+    assert len(entries) >= 2 and all(e["when"] and e["title"] for e in entries)
+    assert "renamed" in " ".join(e["detail"] for e in entries)
+    assert len(api.get(f"{THINGS}/{thing['id']}/timeline?limit=1").get_json()["data"]) == 1
+    assert list(is_problem(api.get(f"{THINGS}/{thing['id']}/timeline?since=1"), 400)["errors"]) == ["since"]
+    other = api.post(THINGS, who="alice", json={"name": "alice's"}).get_json()
+    is_problem(api.get(f"{THINGS}/{other['id']}/timeline", who="bob"), 404)
+
+
+def test_oversized_body_is_413(api: ApiEnv) -> None:
+    is_problem(api.post(THINGS, json={"name": "x", "note": "y" * (1024 * 1024)}), 413)

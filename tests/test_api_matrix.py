@@ -45,7 +45,7 @@ def endpoints(app: Flask) -> Iterator[tuple[str, str, str, Any]]:
     """(resource key, method, endpoint, view) for every declared resource and method."""
     registry = app.extensions["crm"].registry
     assert registry.api_resources, "no API resource installed: the matrix would test nothing"
-    by_method = {"GET": ("list", "get"), "POST": ("create",), "PATCH": ("update",), "DELETE": ("delete",)}
+    by_method = {"GET": ("list", "get", "timeline"), "POST": ("create",), "PATCH": ("update",), "DELETE": ("delete",)}
     for state in app.extensions["crm_api"].resources:
         for method in state.resource.methods:
             for kind in by_method[method]:
@@ -151,7 +151,7 @@ def test_record_outside_the_rule_is_404_everywhere(app: Flask) -> None:
         record_id = _some_record(app, state, {"Authorization": f"Bearer {admin}"})
         if record_id is None:
             continue
-        for method, kind in (("GET", "get"), ("PATCH", "update"), ("DELETE", "delete")):
+        for method, kind in (("GET", "get"), ("GET", "timeline"), ("PATCH", "update"), ("DELETE", "delete")):
             endpoint = f"core_api.{state.key}_{kind}"
             if endpoint in app.view_functions:
                 is_problem(client.open(url(app, endpoint, record_id), method=method, json={}, headers=headers), 404)

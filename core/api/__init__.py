@@ -32,8 +32,10 @@ from core.security.access import AUTHENTICATED, can, public, require
 from core.security.auth import bearer_token, csrf
 
 PREFIX = "/api/v1"
+#: first path segments core's own endpoints use
+RESERVED_PATHS = frozenset({"me", "openapi.json", "docs"})
 
-__all__ = ["ApiError", "ApiState", "PREFIX", "init_app", "problem"]
+__all__ = ["ApiError", "ApiState", "PREFIX", "RESERVED_PATHS", "bind_resources", "init_app", "problem"]
 
 
 @dataclass
@@ -138,6 +140,11 @@ def bind_resources(app: Flask) -> list[BoundResource]:
         if decl is None:
             raise ModuleError(
                 f"module '{module}': API resource '{resource.path}' uses unknown access object '{resource.object}'"
+            )
+        if resource.path.strip("/").split("/", 1)[0] in RESERVED_PATHS:
+            raise ModuleError(
+                f"module '{module}': API resource path '{resource.path}' is reserved by core "
+                f"({', '.join(sorted(RESERVED_PATHS))})"
             )
         bound.append(bind(resource, module, decl.owner_field))
     return bound

@@ -289,6 +289,26 @@ def _resource_paths(spec: APISpec, plugin: MarshmallowPlugin, bound: BoundResour
             "parameters": [if_match],
             "responses": {"204": {"description": _("Deleted.")}, **_errors(400, 401, 403, 404, 409, 412)},
         }
+    if "GET" in res.methods:
+        spec.path(
+            path=f"{base}/{{id}}/timeline",
+            parameters=[id_param],
+            operations={
+                "get": {
+                    "operationId": f"{bound.key}_timeline",
+                    "tags": [tag],
+                    "summary": _("Timeline of one of %(path)s (audit trail and module entries)", path=tag),
+                    "parameters": ["limit"],
+                    "responses": {
+                        "200": {
+                            "description": _("Newest entries first."),
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Timeline"}}},
+                        },
+                        **_errors(400, 401, 403, 404),
+                    },
+                }
+            },
+        )
     if list_ops:
         spec.path(path=base, operations=list_ops)
     if item_ops:
@@ -359,7 +379,30 @@ def build_spec(app: Flask, resources: list[BoundResource]) -> dict[str, Any]:
             }
         },
     )
-    taken = {"Problem", "Me"}
+    spec.components.schema(
+        "Timeline",
+        {
+            "type": "object",
+            "required": ["data"],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "when": {"type": ["string", "null"]},
+                            "title": {"type": "string"},
+                            "detail": {"type": "string"},
+                            "kind": {"type": "string"},
+                            "user": {"type": "string"},
+                            "url": {"type": ["string", "null"]},
+                        },
+                    },
+                }
+            },
+        },
+    )
+    taken = {"Problem", "Me", "Timeline"}
     for bound in resources:
         _resource_paths(spec, plugin, bound, _component_name(bound, taken))
     return spec.to_dict()

@@ -15,7 +15,7 @@ import marshmallow as ma
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
-from core.api.binding import RESERVED_PARAMS, BoundResource
+from core.api.binding import BoundResource
 from core.api.paging import Sort, decode_cursor
 from core.api.problems import ApiError
 from core.i18n import gettext as _
@@ -80,27 +80,32 @@ def parse_sort(bound: BoundResource, raw: str | None) -> Sort:
     return Sort(name=name, column=column, pk=bound.pk, descending=descending, nullable=nullable)
 
 
-def parse_list_args(bound: BoundResource, args: MultiDict[str, str]) -> ListQuery:
-    """Check and parse ``limit``, ``cursor``, ``sort``, ``q`` and the filters."""
-    res = bound.resource
-    unknown = [
-        name
-        for name in args
-        if (name not in RESERVED_PARAMS and name not in res.filterable)
-        or (name == "q" and not res.searchable)
-    ]
+def parse_limit(args: MultiDict[str, str]) -> int:
+    """``limit``: 1 to ``MAX_LIMIT``, default ``DEFAULT_LIMIT``."""
+    if "limit" not in args:
+        return DEFAULT_LIMIT
+    raw = _single(args, "limit")
+    if not re.fullmatch(r"[0-9]{1,4}", raw) or not 1 <= int(raw) <= MAX_LIMIT:
+        raise _bad("limit", _("Give a whole number from 1 to %(max)d.", max=MAX_LIMIT))
+    return int(raw)
+
+
+def reject_unknown(args: MultiDict[str, str], allowed: set[str] | tuple[str, ...]) -> None:
+    unknown = [name for name in args if name not in allowed]
     if unknown:
         raise ApiError(
             400,
             _("Unknown query parameter(s): %(names)s.", names=", ".join(unknown)),
             errors={name: [_("Unknown parameter; filter only by declared fields.")] for name in unknown},
         )
-    limit = DEFAULT_LIMIT
-    if "limit" in args:
-        raw = _single(args, "limit")
-        if not re.fullmatch(r"[0-9]{1,4}", raw) or not 1 <= int(raw) <= MAX_LIMIT:
-            raise _bad("limit", _("Give a whole number from 1 to %(max)d.", max=MAX_LIMIT))
-        limit = int(raw)
+
+
+def parse_list_args(bound: BoundResource, args: MultiDict[str, str]) -> ListQuery:
+    """Check and parse ``limit``, ``cursor``, ``sort``, ``q`` and the filters."""
+    res = bound.resource
+    allowed = {"limit", "cursor", "sort", *res.filterable, *(("q",) if res.searchable else ())}
+    reject_unknown(args, allowed)
+    limit = parse_limit(args)
     sort = parse_sort(bound, _single(args, "sort") if "sort" in args else None)
     query = ListQuery(limit=limit, sort=sort)
     if "cursor" in args:

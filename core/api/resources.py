@@ -11,6 +11,7 @@ the version (409/412).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from typing import Any
@@ -23,7 +24,7 @@ from werkzeug.http import quote_etag
 from core.api.binding import BoundResource
 from core.api.paging import encode_cursor
 from core.api.problems import ApiError
-from core.api.query import build_statement, parse_list_args
+from core.api.query import build_statement, parse_limit, parse_list_args, reject_unknown
 from core.api.writes import apply, commit, load, read_json
 from core.extensions import db
 from core.i18n import gettext as _
@@ -88,6 +89,20 @@ def _load(bound: BoundResource, id: int, action: str) -> Any:
     if not bound.fits(bound.pk_attr, id):
         raise ApiError(404)
     return get_or_404(bound.model, id, bound.object, action)
+
+
+def _timeline_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    """A timeline entry as JSON: the documented keys, texts as strings."""
+    when = entry.get("when")
+    url = entry.get("url")
+    return {
+        "when": when.isoformat() if isinstance(when, dt.datetime | dt.date) else None,
+        "title": str(entry.get("title") or ""),
+        "detail": str(entry.get("detail") or ""),
+        "kind": str(entry.get("kind") or ""),
+        "user": str(entry.get("user") or ""),
+        "url": str(url) if url else None,
+    }
 
 
 def _set_owner(bound: BoundResource, record: Any) -> None:
@@ -164,12 +179,22 @@ def make_views(bound: BoundResource) -> dict[str, tuple[str, list[str], Callable
         commit()
         return Response(status=204)
 
+    @require(f"{obj}.read")
+    def timeline_view(id: int) -> Response:
+        from core.ui.timeline import timeline_for
+
+        _load(bound, id, "read")
+        reject_unknown(request.args, ("limit",))
+        entries = timeline_for(obj, id, parse_limit(request.args))
+        return jsonify({"data": [_timeline_entry(entry) for entry in entries]})
+
     base = f"/{res.path.strip('/')}"
     item = f"{base}/<int(max={MAX_ID}):id>"
     views: dict[str, tuple[str, list[str], Callable[..., Any]]] = {}
     if "GET" in res.methods:
         views[f"{key}_list"] = (base, ["GET"], list_view)
         views[f"{key}_get"] = (item, ["GET"], get_view)
+        views[f"{key}_timeline"] = (f"{item}/timeline", ["GET"], timeline_view)
     if "POST" in res.methods:
         views[f"{key}_create"] = (base, ["POST"], create_view)
     if "PATCH" in res.methods:
