@@ -11,6 +11,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.orm import declared_attr
+
 from core import toolkit
 from core.toolkit import Mapped, RecordMixin, mapped_column, relationship, sa
 
@@ -42,6 +44,20 @@ class ProfileMixin:
     last_interaction_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     custom: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
 
+    @declared_attr
+    def owner(cls) -> Mapped[Any]:  # noqa: N805
+        """For the lists' "Owner" column (joined into the page query, never loaded row by row)."""
+        return relationship(lambda: toolkit.User, lazy="raise", viewonly=True)
+
+    @property
+    def tags(self) -> list[str]:
+        """Tag names, sorted; the ``tag_items`` rows are loaded with the record (one query per batch)."""
+        return sorted(tag.name for tag in self.tag_items)  # type: ignore[attr-defined]
+
+    @tags.setter
+    def tags(self, names: list[str] | None) -> None:
+        self.tag_items = tag_rows(names or [])  # type: ignore[attr-defined]
+
 
 class Company(ProfileMixin, RecordMixin, db.Model):
     __tablename__ = "contacts_company"
@@ -56,6 +72,10 @@ class Company(ProfileMixin, RecordMixin, db.Model):
     # targets are module-qualified: class names are only unique within a module
     contacts: Mapped[list[Contact]] = relationship(
         "modules.contacts.models.Contact", back_populates="company", lazy="raise"
+    )
+    tag_items: Mapped[list[Tag]] = relationship(
+        "modules.contacts.models.Tag", secondary="contacts_company_tag", lazy="selectin",
+        order_by="modules.contacts.models.Tag.name",
     )
 
     def __str__(self) -> str:
@@ -86,6 +106,16 @@ class Contact(ProfileMixin, RecordMixin, db.Model):
     company: Mapped[Company | None] = relationship(
         "modules.contacts.models.Company", back_populates="contacts", lazy="raise"
     )
+    tag_items: Mapped[list[Tag]] = relationship(
+        "modules.contacts.models.Tag", secondary="contacts_contact_tag", lazy="selectin",
+        order_by="modules.contacts.models.Tag.name",
+    )
+    #: consent history, oldest first; the latest row per channel is the current state
+    consents: Mapped[list[Consent]] = relationship(
+        "modules.contacts.models.Consent", back_populates="contact", lazy="selectin",
+        cascade="all, delete-orphan", passive_deletes=True,
+        order_by="(modules.contacts.models.Consent.at, modules.contacts.models.Consent.id)",
+    )
 
     @property
     def name(self) -> str:
@@ -93,6 +123,30 @@ class Contact(ProfileMixin, RecordMixin, db.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def consent(self) -> dict[str, dict[str, Any]]:
+        """Current consent per channel: ``{"email": {"granted": True, "at": ..., "source": "..."}}``."""
+        current: dict[str, dict[str, Any]] = {}
+        for row in self.consents:
+            current[row.channel] = {"granted": row.granted, "at": row.at, "source": row.source}
+        return current
+
+    @consent.setter
+    def consent(self, changes: dict[str, dict[str, Any]] | None) -> None:
+        """Record a ``Consent`` row for each channel whose state changes (unchanged channels add nothing)."""
+        current = self.consent
+        for channel, change in (changes or {}).items():
+            granted = change.get("granted")
+            if granted is None:
+                continue
+            before = current.get(channel)
+            if before is not None and before["granted"] == bool(granted):
+                continue
+            self.consents.append(Consent(
+                channel=channel, granted=bool(granted), at=change.get("at") or toolkit.utcnow(),
+                source=(change.get("source") or "")[:100] or "unspecified",
+            ))
 
 
 class Consent(db.Model):
@@ -106,6 +160,10 @@ class Consent(db.Model):
     granted: Mapped[bool] = mapped_column(sa.Boolean)
     at: Mapped[datetime] = mapped_column(sa.DateTime, default=toolkit.utcnow)
     source: Mapped[str] = mapped_column(sa.String(100))
+
+    contact: Mapped[Contact] = relationship(
+        "modules.contacts.models.Contact", back_populates="consents", lazy="raise"
+    )
 
 
 class Tag(db.Model):
@@ -217,3 +275,31 @@ class Segment(RecordMixin, db.Model):
     object: Mapped[str] = mapped_column(sa.String(20), default="contact")
     description: Mapped[str | None] = mapped_column(sa.String(500))
     filters: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+
+
+def tag_rows(names: list[str]) -> list[Tag]:
+    """The ``Tag`` rows for ``names`` (blank and repeated names dropped), creating missing ones."""
+    wanted = list(dict.fromkeys(n.strip() for n in names if n and n.strip()))
+    if not wanted:
+        return []
+    session = db.session
+    with session.no_autoflush:
+        found = {t.name: t for t in session.scalars(sa.select(Tag).where(Tag.name.in_(wanted)))}
+    for pending in session.new:
+        if isinstance(pending, Tag) and pending.name in wanted:
+            found.setdefault(pending.name, pending)
+    for name in wanted:
+        if name not in found:
+            found[name] = Tag(name=name)
+            session.add(found[name])
+    return [found[name] for name in wanted]
+
+
+def _register_listeners() -> None:
+    """Normalised keys, domain events and ownership history follow every ORM write (see listeners.py)."""
+    from modules.contacts import listeners
+
+    listeners.register(Company, Contact)
+
+
+_register_listeners()

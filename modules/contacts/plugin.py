@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from core import toolkit
 
 
@@ -11,3 +14,8 @@ def crm_models() -> list[type]:
 
     return [m.Company, m.Contact, m.Consent, m.Tag, m.ContactTag, m.CompanyTag, m.CustomField, m.Assignment,
             m.Interaction, m.Task, m.Segment]
+
+
+@toolkit.hookimpl
+def crm_permissions() -> list[Any]:
+    return toolkit.load_security("contacts", Path(__file__).parent)

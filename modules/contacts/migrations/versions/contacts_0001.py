@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from core import toolkit
+
 revision = 'contacts_0001'
 down_revision = None
 branch_labels = ('contacts',)
@@ -259,6 +261,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_contacts_task_remind_at'), ['remind_at'], unique=False)
 
     # ### end Alembic commands ###
+
+    # prefix search of the lists (Search(..., "prefix")) on the normalised keys: an index each
+    # database can use for LIKE 'abc%' (dropped with their tables)
+    for table, column in (("contacts_company", "name_key"), ("contacts_company", "email_key"),
+                          ("contacts_company", "phone_key"), ("contacts_contact", "name_key"),
+                          ("contacts_contact", "last_name"), ("contacts_contact", "email_key"),
+                          ("contacts_contact", "phone_key")):
+        toolkit.prefix_search_index(table, column)
 
 
 def downgrade() -> None:
