@@ -137,7 +137,10 @@ class ApiResource:
 
     ``model`` is the SQLAlchemy model, ``schema`` the marshmallow schema class
     (its ``dump_only`` fields can never be written), ``object`` the access
-    object whose grants and record rules apply.
+    object whose grants and record rules apply. ``prepare(record, data,
+    creating)`` runs before a create or update is committed, as ``FormView``'s
+    does (derived values); it must not commit and may raise marshmallow's
+    ``ValidationError`` (answered 422).
     """
 
     path: str
@@ -149,3 +152,4 @@ class ApiResource:
     searchable: tuple[str, ...] = ()
     methods: tuple[str, ...] = ("GET", "POST", "PATCH", "DELETE")
     name: str = ""
+    prepare: Callable[[Any, dict[str, Any], bool], None] | None = None

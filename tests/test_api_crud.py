@@ -135,3 +135,14 @@ def test_timeline_shows_the_audit_trail(api: ApiEnv) -> None:
 
 def test_oversized_body_is_413(api: ApiEnv) -> None:
     is_problem(api.post(THINGS, json={"name": "x", "note": "y" * (1024 * 1024)}), 413)
+
+
+def test_prepare_hook_runs_on_create_and_update(api: ApiEnv) -> None:
+    thing = api.post(THINGS, json={"name": "  padded  "}).get_json()
+    assert thing["name"] == "padded"
+    assert list(is_problem(api.post(THINGS, json={"name": "forbidden"}), 422)["errors"]) == ["name"]
+    url = f"{THINGS}/{thing['id']}"
+    assert api.patch(url, json={"name": " again "}).get_json()["name"] == "again"
+    assert list(is_problem(api.patch(url, json={"name": "forbidden"}), 422)["errors"]) == ["name"]
+    assert api.get(url).get_json()["name"] == "again"
+    assert api.sql("SELECT count(*) FROM apitest_thing") == [(1,)]

@@ -25,7 +25,7 @@ from core.api.binding import BoundResource
 from core.api.paging import encode_cursor
 from core.api.problems import ApiError
 from core.api.query import build_statement, parse_limit, parse_list_args, reject_unknown
-from core.api.writes import apply, commit, load, read_json
+from core.api.writes import apply, commit, load, read_json, run_prepare
 from core.extensions import db
 from core.i18n import gettext as _
 from core.security.access import check_record, get_or_404, require, scope
@@ -148,6 +148,7 @@ def make_views(bound: BoundResource) -> dict[str, tuple[str, list[str], Callable
         record = model()
         apply(record, loaded)
         _set_owner(bound, record)
+        run_prepare(bound, record, loaded, creating=True)
         check_record(record, obj, "create")
         db.session.add(record)
         commit()
@@ -167,6 +168,7 @@ def make_views(bound: BoundResource) -> dict[str, tuple[str, list[str], Callable
         loaded = load(bound, data, partial=True)
         _check_version(record, expected, from_header)
         apply(record, loaded)
+        run_prepare(bound, record, loaded, creating=False)
         check_record(record, obj, "write")
         commit()
         return _one(bound, record)

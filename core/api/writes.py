@@ -130,6 +130,19 @@ def apply(record: Any, loaded: dict[str, Any]) -> None:
         setattr(record, attr, value)
 
 
+def run_prepare(bound: BoundResource, record: Any, loaded: dict[str, Any], *, creating: bool) -> None:
+    """The module's ``prepare`` hook (derived values); its ``ValidationError`` is a 422, nothing written."""
+    prepare = bound.resource.prepare
+    if prepare is None:
+        return
+    try:
+        prepare(record, loaded, creating)
+    except ma.ValidationError as exc:
+        db.session.rollback()
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise _unprocessable(messages) from exc
+
+
 def commit() -> None:
     """Commit; database refusals become problems (409 conflict, 422 unstorable) and nothing is written."""
     try:

@@ -31,5 +31,16 @@ def crm_api_resources() -> list[toolkit.ApiResource]:
             sortable=("name", "score", "created_at"),
             filterable=("done", "score", "owner_id"),
             searchable=("name", "note"),
+            prepare=prepare_thing,
         )
     ]
+
+
+def prepare_thing(record: object, data: dict, creating: bool) -> None:
+    """Derived value and a rule the schema cannot express: names are trimmed, "forbidden" is refused."""
+    from marshmallow import ValidationError
+
+    if "name" in data:
+        record.name = data["name"].strip()  # type: ignore[attr-defined]
+        if record.name == "forbidden":  # type: ignore[attr-defined]
+            raise ValidationError({"name": ["This name is not allowed."]})
