@@ -20,15 +20,14 @@ from typing import Any
 
 import pytest
 import requests
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from test_api_support import API_ADDONS, add_user
 
 from core.testing import TemplateCache, base_config, create_database, drop_database
-
-schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from schemathesis import GenerationMode  # noqa: E402
-from schemathesis.checks import not_a_server_error  # noqa: E402
-from test_api_support import API_ADDONS, add_user  # noqa: E402
 
 MODULES = ("apitest", "notebook")
 #: examples per operation; 12 operations, so a few hundred requests (~10 s). Set
