@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.orm import declared_attr
+from sqlalchemy.orm import declared_attr, validates
 
 from core import toolkit
 from core.toolkit import Mapped, RecordMixin, mapped_column, relationship, sa
@@ -48,6 +48,15 @@ class ProfileMixin:
     def owner(cls) -> Mapped[Any]:  # noqa: N805
         """For the lists' "Owner" column (joined into the page query, never loaded row by row)."""
         return relationship(lambda: toolkit.User, lazy="raise", viewonly=True)
+
+    @validates("custom")
+    def _merge_custom_patch(self, _key: str, value: Any) -> dict[str, Any]:
+        """A ``CustomPatch`` (API PATCH) merges into the stored values; anything else replaces them."""
+        from modules.contacts.custom_fields import CustomPatch, merged
+
+        if isinstance(value, CustomPatch):
+            return merged(self.custom, value)
+        return dict(value or {})
 
     @property
     def tags(self) -> list[str]:
