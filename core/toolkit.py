@@ -14,7 +14,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.audit import audit_disabled  # events, jobs, audit, mail (core.events, core.jobs, core.audit, core.mail)
+from core.audit import (  # events, jobs, audit, mail (core.events, core.jobs, core.audit, core.mail)
+    audit_disabled,
+    audit_log,
+)
 from core.declarations import (
     ACTIONS,
     RULES,
@@ -84,6 +87,8 @@ __all__ = [
     "format_currency", "format_date", "format_datetime", "format_number",
     # events, background jobs, audit trail, outgoing mail
     "Event", "acting_user_id", "audit_disabled", "enqueue", "publish", "send_mail",
+    # a job's state for a module's own progress page; one audit entry for a bulk operation (contacts C3)
+    "audit_log", "job_info",
     # accounts, permissions and record rules
     "AUTHENTICATED", "check_record", "get_or_404", "record_allowed", "require_login", "rule_for", "scope",
     "team_departments", "Department", "User",
@@ -151,6 +156,18 @@ def load_security(module: str, folder: str | Path) -> list[ObjectAccess | Permis
             raise SecurityFileError(f"{path}: permissions.{short}.roles must be a list")
         result.append(Permission(name=f"{module}.{short}", label=spec.get("label", short), roles=tuple(roles)))
     return result
+
+
+def job_info(job_id: int) -> dict[str, Any] | None:
+    """State, progress, message and result of a job (``Job.as_dict()``), or None when there is none.
+
+    For a module page that follows its own job (an import's result page). It
+    does not check who may see the job: the caller knows whose job it is.
+    """
+    from core.jobs.models import Job
+
+    job = db.session.get(Job, job_id)
+    return job.as_dict() if job is not None else None
 
 
 def own_row(module: str, xmlid: str, row: Any) -> None:

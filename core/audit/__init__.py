@@ -15,7 +15,7 @@ from core.audit.models import AuditEntry
 from core.extensions import db
 from core.i18n import gettext as _
 
-__all__ = ["AuditEntry", "audit_disabled", "audited_tables", "describe", "timeline_entries", "user_names"]
+__all__ = ["AuditEntry", "audit_disabled", "audit_log", "audited_tables", "describe", "timeline_entries", "user_names"]
 
 
 def user_names(ids: set[int | None]) -> dict[int, str]:
@@ -39,7 +39,7 @@ def describe(action: str, changes: dict[str, list[Any]]) -> str:
     parts = []
     for field, pair in sorted((changes or {}).items()):
         old, new = (list(pair) + [None, None])[:2]
-        if action == "create":
+        if action == "create" or (action not in ("update", "delete") and old is None):
             parts.append(f"{field}: {_short(new)}")
         elif action == "delete":
             parts.append(f"{field}: {_short(old)}")
@@ -47,6 +47,30 @@ def describe(action: str, changes: dict[str, list[Any]]) -> str:
             parts.append(f"{field}: {_short(old)} → {_short(new)}")
     text = "; ".join(parts)
     return text if len(text) <= 400 else text[:399] + "…"
+
+
+def audit_log(object: str, record_id: int | None, action: str, changes: dict[str, Any] | None = None) -> None:  # noqa: A002
+    """Write one trail entry for what is not a single captured row write: an import, a merge, an erasure.
+
+    ``object`` is ``<module>.<object>``; ``action`` a short word (at most 10
+    characters: ``import``, ``merge``, ``erase`` ...); ``changes`` maps a name to
+    ``[old, new]`` like captured entries (``[None, value]`` shows just the value).
+    The entry joins the caller's transaction (it commits or rolls back with the
+    work it describes) and is attributed to the acting user.
+    """
+    from core.audit.capture import plain
+    from core.events import acting_user_id
+    from core.models import utcnow
+
+    if len(action) > 10:
+        raise ValueError(f"audit action '{action}' is longer than 10 characters")
+    module = object.split(".", 1)[0]
+    entry = {
+        "at": utcnow(), "user_id": acting_user_id(), "module": module, "object": object, "record_id": record_id,
+        "action": action,
+        "changes": {key: [plain(v) for v in (list(pair) + [None, None])[:2]] for key, pair in (changes or {}).items()},
+    }
+    db.session.execute(sa.insert(AuditEntry.__table__), [entry])
 
 
 def action_label(action: str) -> str:
