@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -24,6 +23,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench._common import bench_config, percentiles  # noqa: E402
 
 FILL_SQLITE = """
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :rows)
@@ -51,12 +52,6 @@ def timed(client: Any, url: str, headers: dict[str, str]) -> tuple[float, dict[s
     return elapsed, response.get_json()
 
 
-def percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
-    return {"p50_ms": round(statistics.median(ordered), 2), "p95_ms": round(p95, 2)}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -75,7 +70,7 @@ def main() -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="crm-bench-"))
     url = args.database or f"sqlite:///{folder / 'bench.sqlite3'}"
-    config = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x" * 32, "CRM_INSTANCE_PATH": str(folder)}
+    config = bench_config(url, folder)
     ModuleManager(create_app(config, modules=False)).install(["notebook"])
     app = create_app(config)
     tokens: dict[str, str] = {}
