@@ -27,7 +27,7 @@ from typing import Any
 
 from core import toolkit
 from core.toolkit import sa
-from modules.contacts.normalize import InvalidValue, name_key, phone_e164
+from modules.contacts.normalize import InvalidValue, name_key, person_name, phone_e164
 
 MODULE = "contacts"
 #: reason written on Assignment rows made while it is set (see ``ownership.reason``)
@@ -67,7 +67,7 @@ def record_keys(kind: str, values: Mapping[str, Any]) -> dict[str, Any]:
     if kind == "company":
         key = name_key(values.get("name"))
     else:
-        key = name_key(values.get("first_name"), values.get("last_name"))[:201]
+        key = name_key(person_name(values.get("first_name"), values.get("last_name")))
     email = values.get("email")
     return {
         "name_key": key,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import declared_attr, validates
 
 from core import toolkit
 from core.toolkit import Mapped, RecordMixin, mapped_column, relationship, sa
+from modules.contacts.normalize import person_name
 
 db = toolkit.db
 
@@ -128,7 +129,7 @@ class Contact(ProfileMixin, RecordMixin, db.Model):
 
     @property
     def name(self) -> str:
-        return " ".join(part for part in (self.first_name, self.last_name) if part)
+        return person_name(self.first_name, self.last_name)
 
     def __str__(self) -> str:
         return self.name

@@ -57,3 +57,15 @@ def name_key(*parts: str | None) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.split())[:200]
+
+
+def _cjk(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+
+
+def person_name(first: str | None, last: str | None) -> str:
+    """A person's name as it is written: "Ann Lee", but "王伟" (family name first, no space) in Chinese."""
+    first, last = (first or "").strip(), (last or "").strip()
+    if first and last and _cjk(first + last):
+        return last + first
+    return " ".join(part for part in (first, last) if part)

@@ -36,7 +36,8 @@ PERMISSION = "contacts.transfer"
 
 __all__ = [
     "BACKGROUND_THRESHOLD", "TASK", "assign", "assignment_errors", "count_owned", "headed_departments",
-    "history", "may_reassign", "timeline_entries", "transfer_all", "assignment_reason",
+    "history", "may_manage", "may_reassign", "timeline_entries", "transfer_all", "assignment_reason",
+    "assignable_users", "assignable_departments",
 ]
 
 
@@ -112,6 +113,43 @@ def may_reassign(
         new_department is None or new_department in heads
     )
     return inside and target_ok
+
+
+def may_manage(record: Any, user: Any = None) -> bool:
+    """Whether ``user`` may reassign this record at all (to someone they may give it to)."""
+    user = user if user is not None else _current_user()
+    if user is None:
+        return False
+    if may_transfer_any(user):
+        return True
+    heads = headed_departments(user)
+    return bool(heads) and (
+        record.department_id in heads or record.owner_id == user.id or _department_of(record.owner_id) in heads
+    )
+
+
+def assignable_users(user: Any = None) -> list[tuple[int, str]]:
+    """(id, name) of the users ``user`` may give customers to: everyone, or the people of their departments."""
+    user = user if user is not None else _current_user()
+    if user is None:
+        return []
+    stmt = sa.select(toolkit.User.id, toolkit.User.name, toolkit.User.email).where(toolkit.User.active.is_(True))
+    if not may_transfer_any(user):
+        heads = headed_departments(user)
+        stmt = stmt.where(sa.or_(toolkit.User.department_id.in_(sorted(heads)), toolkit.User.id == user.id))
+    rows = toolkit.db.session.execute(stmt.order_by(toolkit.User.name, toolkit.User.email).limit(1000))
+    return [(uid, name or email) for uid, name, email in rows]
+
+
+def assignable_departments(user: Any = None) -> list[tuple[int, str]]:
+    """(id, name) of the departments ``user`` may give customers to."""
+    user = user if user is not None else _current_user()
+    if user is None:
+        return []
+    stmt = sa.select(toolkit.Department.id, toolkit.Department.name)
+    if not may_transfer_any(user):
+        stmt = stmt.where(toolkit.Department.id.in_(sorted(headed_departments(user))))
+    return [(i, n) for i, n in toolkit.db.session.execute(stmt.order_by(toolkit.Department.name))]
 
 
 def assignment_errors(kind: str, record_id: int | None, data: dict[str, Any]) -> dict[str, list[str]]:
@@ -331,3 +369,7 @@ def timeline_entries(object: str, record_id: int, limit: int) -> list[dict[str, 
             detail.append(row.reason)
         entries.append({"when": row.at, "title": title, "detail": " · ".join(detail), "kind": "assignment"})
     return entries
+
+
+def task_specs() -> list[toolkit.TaskSpec]:
+    return [toolkit.TaskSpec(TASK, transfer_all_task)]

@@ -26,23 +26,23 @@ def crm_permissions() -> list[Any]:
 
 @toolkit.hookimpl
 def crm_blueprints() -> list[Any]:
-    from modules.contacts import interactions, tasks
+    from modules.contacts import interactions, tasks, views
 
-    return [*interactions.blueprints(), *tasks.blueprints()]
+    return [*views.blueprints(), *interactions.blueprints(), *tasks.blueprints()]
 
 
 @toolkit.hookimpl
 def crm_api_resources() -> list[toolkit.ApiResource]:
-    from modules.contacts import interactions, tasks
+    from modules.contacts import api, interactions, tasks
 
-    return [*interactions.api_resources(), *tasks.api_resources()]
+    return [*api.api_resources(), *interactions.api_resources(), *tasks.api_resources()]
 
 
 @toolkit.hookimpl
 def crm_tasks() -> list[toolkit.TaskSpec]:
-    from modules.contacts import tasks
+    from modules.contacts import ownership, tasks
 
-    return tasks.task_specs()
+    return [*ownership.task_specs(), *tasks.task_specs()]
 
 
 @toolkit.hookimpl
@@ -50,3 +50,35 @@ def crm_schedules() -> list[toolkit.Schedule]:
     from modules.contacts import tasks
 
     return tasks.schedules()
+
+
+# -- profiles: companies, contacts, custom fields, ownership, search, demo data (C1) ------------------
+
+
+@toolkit.hookimpl
+def crm_menu_items() -> list[toolkit.MenuItem]:
+    from modules.contacts import views
+
+    return [*views.menu_items()]
+
+
+@toolkit.hookimpl
+def crm_search_providers() -> list[toolkit.SearchProvider]:
+    from modules.contacts import search
+
+    return [*search.providers()]
+
+
+@toolkit.hookimpl
+def crm_timeline_entries(object: str, record_id: int, limit: int) -> list[dict[str, Any]]:
+    from modules.contacts import ownership
+
+    return [*ownership.timeline_entries(object, record_id, limit)]
+
+
+@toolkit.hookimpl
+def crm_install_data(demo: bool) -> None:
+    if demo:
+        from modules.contacts import demo as demo_data
+
+        demo_data.load()
