@@ -208,3 +208,18 @@ def test_detail_shows_fields_and_timeline(app: Any) -> None:
     assert "1,234.5" in page  # the user's number format
     assert "Note created" in page  # from the module's crm_timeline_entries
     assert f"{NOTES}{note_id}/edit" in page
+
+
+def test_fields_with_a_data_key_are_read_and_reported_under_the_input_name(app: Any) -> None:
+    from marshmallow import Schema, fields, validate
+    from notebook.models import Note
+
+    from core.ui.forms import FormView
+
+    class Renamed(Schema):
+        title = fields.String(required=True, data_key="subject", validate=validate.Length(max=5))
+
+    form = FormView(model=Note, object="notebook.note", schema=Renamed)
+    with app.test_request_context():
+        assert form.load({"title": "Hello"}) == ({"title": "Hello"}, {})
+        assert form.load({"title": "Too long"}) == ({}, {"title": ["At most 5 characters."]})

@@ -53,3 +53,19 @@ def test_detail_page_shows_the_timeline(app: Any) -> None:
     positions = [page.index(t) for t in ("Email sent", "Note created", "Call &lt;logged&gt;", "Meeting")]
     assert positions == sorted(positions)
     assert 'href="/mail/1"' in page
+
+
+class BrokenModule:
+    @hookimpl
+    def crm_timeline_entries(self, object: str, record_id: int, limit: int) -> list[dict[str, Any]]:
+        raise RuntimeError("timeline source is down")
+
+
+def test_a_failing_module_leaves_the_rest_of_the_timeline(app: Any, caplog: pytest.LogCaptureFixture) -> None:
+    app.extensions["crm"].pm.register(BrokenModule(), name="broken_module")
+    client = signed_in(app)
+    note_id = add_notes(app, client.user)[0]
+    response = client.get(f"{NOTES}{note_id}")
+    assert response.status_code == 200
+    assert "Note created" in response.text and "Email sent" in response.text
+    assert "broken_module" in caplog.text and "timeline source is down" in caplog.text

@@ -195,33 +195,35 @@ class FormView:
         """``(data, errors)``: data keyed by model attribute; errors per field (``""`` = whole form)."""
         schema = self.schema(only=self.fields)
         raw: dict[str, Any] = {}
+        #: the schema reads and reports ``data_key`` names; inputs are named after fields
+        field_of = {schema.fields[name].data_key or name: name for name in self.fields}
         for spec in self.specs:
             f = schema.fields[spec.name]
+            key = f.data_key or spec.name
             text = form.get(spec.name)
             if spec.widget == "checkbox":
-                raw[spec.name] = bool(text)
+                raw[key] = bool(text)
                 continue
             if isinstance(text, str) and spec.widget not in ("textarea",):
                 text = text.strip()
             if spec.widget == "tags":
-                raw[spec.name] = [t.strip() for t in (text or "").split(",") if t.strip()]
+                raw[key] = [t.strip() for t in (text or "").split(",") if t.strip()]
             elif text is None or text == "":
                 if f.required:
                     continue  # "required" message
                 if f.allow_none:
-                    raw[spec.name] = None
+                    raw[key] = None
                 elif isinstance(f, fields.String):
-                    raw[spec.name] = ""
+                    raw[key] = ""
             else:
-                raw[spec.name] = text
+                raw[key] = text
         try:
             data = schema.load(raw)
         except ValidationError as exc:
             errors: dict[str, list[str]] = {}
             messages = exc.messages if isinstance(exc.messages, Mapping) else {"_schema": exc.messages}
             for key, value in messages.items():
-                target = key if key in self.fields else ""
-                errors.setdefault(target, []).extend(flatten_errors(value))
+                errors.setdefault(field_of.get(key, ""), []).extend(flatten_errors(value))
             return {}, errors
         return data, {}
 

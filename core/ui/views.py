@@ -72,10 +72,10 @@ def list_url(result: ListResult, **changes: Any) -> str:
 
 
 def _pairs(args: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    items = getattr(args, "items", None)
+    """Every (name, value) of a request's arguments, repeated names included."""
     if hasattr(args, "lists"):
         return [(k, v) for k, values in args.lists() for v in values]  # type: ignore[attr-defined]
-    return list(items()) if items else []
+    return list(args.items())
 
 
 def _safe_next(target: str | None, fallback: str) -> str:
