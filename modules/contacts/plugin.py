@@ -26,16 +26,16 @@ def crm_permissions() -> list[Any]:
 
 @toolkit.hookimpl
 def crm_blueprints() -> list[Any]:
-    from modules.contacts import interactions, tasks, views
+    from modules.contacts import interactions, segments, tasks, views
 
-    return [*views.blueprints(), *interactions.blueprints(), *tasks.blueprints()]
+    return [*views.blueprints(), *interactions.blueprints(), *tasks.blueprints(), *segments.blueprints()]
 
 
 @toolkit.hookimpl
 def crm_api_resources() -> list[toolkit.ApiResource]:
-    from modules.contacts import api, interactions, tasks
+    from modules.contacts import api, interactions, segments, tasks
 
-    return [*api.api_resources(), *interactions.api_resources(), *tasks.api_resources()]
+    return [*api.api_resources(), *interactions.api_resources(), *tasks.api_resources(), *segments.api_resources()]
 
 
 @toolkit.hookimpl
@@ -50,6 +50,20 @@ def crm_schedules() -> list[toolkit.Schedule]:
     from modules.contacts import tasks
 
     return tasks.schedules()
+
+
+@toolkit.hookimpl
+def crm_dashboard_widgets() -> list[toolkit.Widget]:
+    from modules.contacts import reports
+
+    return reports.widgets()
+
+
+@toolkit.hookimpl
+def crm_settings() -> list[toolkit.Setting]:
+    from modules.contacts import reports
+
+    return reports.settings()
 
 
 # -- profiles: companies, contacts, custom fields, ownership, search, demo data (C1) ------------------
@@ -71,9 +85,9 @@ def crm_search_providers() -> list[toolkit.SearchProvider]:
 
 @toolkit.hookimpl
 def crm_timeline_entries(object: str, record_id: int, limit: int) -> list[dict[str, Any]]:
-    from modules.contacts import ownership
+    from modules.contacts import ownership, timeline
 
-    return [*ownership.timeline_entries(object, record_id, limit)]
+    return [*ownership.timeline_entries(object, record_id, limit), *timeline.entries(object, record_id, limit)]
 
 
 @toolkit.hookimpl

@@ -1,0 +1,300 @@
+"""Dashboard widgets about customers, and the completeness score of a profile.
+
+Every figure is counted through the reader's record rule (``toolkit.scope``
+with the widget's user), so a sales rep sees figures for their own customers
+and a manager for their team's. Each widget is one or two ``GROUP BY`` /
+``count`` statements on indexed columns, never a query per row; the data
+quality averages are one pass over the rows the reader may see.
+
+``completeness(record)`` and ``completeness_sql(model)`` share one weighted
+field list, so the score on a profile page and the average on the dashboard
+agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from babel.dates import format_skeleton
+from flask import current_app, url_for
+from flask_babel import get_locale
+
+from core import toolkit
+from core.toolkit import _, _l, sa
+from modules.contacts import choices
+from modules.contacts.models import Company, Contact, Interaction
+
+PERMISSION = "contacts.contact.read"
+#: default of the ``contacts.stale_days`` setting (``CRM_CONTACTS_STALE_DAYS`` overrides it)
+STALE_DAYS = 180
+#: a profile at or above this completeness counts as "complete" on the dashboard
+COMPLETE_AT = 80
+TOP_COUNTRIES = 10
+
+# -- completeness ---------------------------------------------------------------------------------
+
+#: (weight, attributes): the group counts as filled when any attribute has a value
+CONTACT_FIELDS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (1, ("first_name",)), (1, ("last_name",)), (3, ("email",)), (3, ("phone", "mobile")),
+    (1, ("company_id",)), (1, ("position",)), (1, ("street",)), (1, ("postal_code",)), (1, ("city",)),
+    (2, ("country",)), (1, ("source_channel",)), (1, ("birthday",)), (1, ("gender",)), (1, ("age_group",)),
+    (1, ("preferred_channel",)), (1, ("interests",)), (1, ("owner_id",)),
+)
+COMPANY_FIELDS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (1, ("name",)), (3, ("email",)), (3, ("phone", "mobile")), (2, ("website",)), (2, ("industry",)),
+    (1, ("street",)), (1, ("postal_code",)), (1, ("city",)), (2, ("country",)), (1, ("source_channel",)),
+    (1, ("annual_spend",)), (1, ("owner_id",)),
+)
+
+
+def _weights(model_or_record: Any) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    model = model_or_record if isinstance(model_or_record, type) else type(model_or_record)
+    return COMPANY_FIELDS if issubclass(model, Company) else CONTACT_FIELDS
+
+
+def _filled(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def completeness(record: Any) -> int:
+    """How complete a contact's or company's profile is, in percent (weighted; email and phone count most)."""
+    fields = _weights(record)
+    total = sum(weight for weight, _attrs in fields)
+    got = sum(weight for weight, attrs in fields if any(_filled(getattr(record, a, None)) for a in attrs))
+    return round(100 * got / total)
+
+
+def completeness_sql(model: Any) -> Any:
+    """The same score as a SQL expression (0-100) for averages over many rows."""
+    fields = _weights(model)
+    total = sum(weight for weight, _attrs in fields)
+    parts = []
+    for weight, attrs in fields:
+        checks = []
+        for attr in attrs:
+            column = getattr(model, attr)
+            if isinstance(column.type, sa.String):
+                checks.append(sa.and_(column.is_not(None), sa.func.trim(column) != ""))
+            else:
+                checks.append(column.is_not(None))
+        parts.append(sa.case((sa.or_(*checks), weight), else_=0))
+    return sum(parts[1:], parts[0]) * 100.0 / total
+
+
+# -- settings ---------------------------------------------------------------------------------------
+
+
+def stale_days() -> int:
+    """Records not updated for this many days are "stale" (setting ``contacts.stale_days``)."""
+    try:
+        days = int(current_app.config.get("CRM_CONTACTS_STALE_DAYS", STALE_DAYS))
+    except (TypeError, ValueError):
+        days = STALE_DAYS
+    return max(1, days)
+
+
+def settings() -> list[toolkit.Setting]:
+    return [toolkit.Setting("contacts.stale_days", _l("Stale after (days)"), type="int", default=STALE_DAYS,
+                            help=_l("A customer whose profile was not changed for this many days counts as stale "
+                                    "on the data quality widget."))]
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def _scoped(model: Any, user: Any) -> sa.Select[Any]:
+    object = "contacts.company" if model is Company else "contacts.contact"
+    return toolkit.scope(sa.select(model), object, user=user)
+
+
+def _can_companies(user: Any) -> bool:
+    return toolkit.can("contacts.company.read", user)
+
+
+def _grouped(model: Any, column: str, user: Any) -> dict[Any, int]:
+    col = getattr(model, column)
+    stmt = _scoped(model, user).with_only_columns(col, sa.func.count()).group_by(col)
+    return {key: count for key, count in toolkit.db.session.execute(stmt)}
+
+
+def _by_choice(column: str, options: dict[str, Any], user: Any, unknown: Any = None) -> dict[str, Any]:
+    """A bar chart of people (and companies) per value of ``column``, in the vocabulary's order."""
+    people = _grouped(Contact, column, user)
+    companies = _grouped(Company, column, user) if _can_companies(user) else None
+    keys = [k for k in options if people.get(k) or (companies or {}).get(k)]
+    labels = [str(options[k]) for k in keys]
+    if unknown is not None and (people.get(None) or (companies or {}).get(None)):
+        keys.append(None)
+        labels.append(str(unknown))
+    datasets = [{"label": _("People"), "data": [people.get(k, 0) for k in keys]}]
+    if companies is not None:
+        datasets.append({"label": _("Companies"), "data": [companies.get(k, 0) for k in keys]})
+    return {"chart": {"type": "bar", "labels": labels, "datasets": datasets}}
+
+
+def _count(stmt: sa.Select[Any], model: Any) -> int:
+    return toolkit.db.session.scalar(stmt.with_only_columns(sa.func.count(model.id)).order_by(None)) or 0
+
+
+# -- widgets --------------------------------------------------------------------------------------
+
+
+def by_tier(user: Any) -> dict[str, Any]:
+    return _by_choice("tier", choices.TIERS, user)
+
+
+def by_stage(user: Any) -> dict[str, Any]:
+    return _by_choice("lifecycle_stage", choices.LIFECYCLE_STAGES, user)
+
+
+def by_source(user: Any) -> dict[str, Any]:
+    return _by_choice("source_channel", choices.SOURCE_CHANNELS, user, unknown=_l("Not known"))
+
+
+def by_country(user: Any) -> dict[str, Any]:
+    """People and companies per country: the biggest ``TOP_COUNTRIES``, then "other"."""
+    counts = _grouped(Contact, "country", user)
+    if _can_companies(user):
+        for key, value in _grouped(Company, "country", user).items():
+            counts[key] = counts.get(key, 0) + value
+    unknown = counts.pop(None, 0) + counts.pop("", 0)
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    territories = get_locale().territories
+    labels = [territories.get(code.upper(), code.upper()) for code, _n in ranked[:TOP_COUNTRIES]]
+    data = [n for _code, n in ranked[:TOP_COUNTRIES]]
+    rest = sum(n for _code, n in ranked[TOP_COUNTRIES:])
+    if rest:
+        labels.append(_("Other countries"))
+        data.append(rest)
+    if unknown:
+        labels.append(_("Not known"))
+        data.append(unknown)
+    return {"chart": {"type": "bar", "labels": labels, "datasets": [{"label": _("Customers"), "data": data}],
+                      "label_title": _("Country")}}
+
+
+def month_key(column: Any) -> Any:
+    """``YYYY-MM`` of a timestamp on the running database (for ``GROUP BY`` month)."""
+    if toolkit.db.session.get_bind().dialect.name == "postgresql":
+        return sa.func.to_char(column, "YYYY-MM")
+    return sa.func.strftime("%Y-%m", column)
+
+
+def last_months(today: date, count: int = 12) -> list[date]:
+    """First days of the last ``count`` months, oldest first (this month last)."""
+    index = today.year * 12 + today.month - 1
+    return [date((index - i) // 12, (index - i) % 12 + 1, 1) for i in range(count - 1, -1, -1)]
+
+
+def new_per_month(user: Any) -> dict[str, Any]:
+    """New people and companies per month over the last twelve months (range on ``created_at``)."""
+    months = last_months(toolkit.utcnow().date())
+    start = months[0]
+    series = []
+    models = [(Contact, _("People"))] + ([(Company, _("Companies"))] if _can_companies(user) else [])
+    for model, label in models:
+        key = month_key(model.created_at)
+        stmt = (_scoped(model, user).where(model.created_at >= start)
+                .with_only_columns(key, sa.func.count()).group_by(key))
+        found = {month: n for month, n in toolkit.db.session.execute(stmt)}
+        series.append({"label": label, "data": [found.get(m.strftime("%Y-%m"), 0) for m in months]})
+    locale = get_locale()
+    labels = [format_skeleton("yMMM", m, locale=locale) for m in months]
+    return {"chart": {"type": "line", "labels": labels, "datasets": series, "label_title": _("Month")}}
+
+
+def interactions_per_customer(user: Any) -> dict[str, Any]:
+    """The "average contacts per customer" KPI: interactions in the last year per person the reader sees."""
+    now = toolkit.utcnow()
+    year_ago = now - timedelta(days=365)
+    people = _count(_scoped(Contact, user), Contact)
+    interactions = _count(
+        toolkit.scope(sa.select(Interaction), "contacts.interaction", user=user)
+        .where(Interaction.occurred_at >= year_ago), Interaction,
+    )
+    recent = _count(_scoped(Contact, user).where(Contact.last_interaction_at >= now - timedelta(days=90)), Contact)
+    average = round(interactions / people, 1) if people else 0
+    return {"figures": [
+        {"label": _("Interactions per customer (12 months)"), "value": average},
+        {"label": _("Interactions (12 months)"), "value": interactions,
+         "url": url_for("contacts_interactions.list")},
+        {"label": _("Customers contacted in the last 90 days"), "value": f"{_percent(recent, people)} %"},
+    ]}
+
+
+def _percent(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
+
+
+def _quality(model: Any, user: Any, cutoff: Any) -> tuple[int, float, int, int]:
+    """(rows, summed completeness, complete rows, stale rows) in one pass."""
+    score = completeness_sql(model)
+    stmt = _scoped(model, user).with_only_columns(
+        sa.func.count(model.id),
+        sa.func.coalesce(sa.func.sum(score), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((score >= COMPLETE_AT, 1), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((model.updated_at < cutoff, 1), else_=0)), 0),
+    ).order_by(None)
+    rows, total, complete, stale = toolkit.db.session.execute(stmt).one()
+    return int(rows), float(total), int(complete), int(stale)
+
+
+def duplicate_figure(user: Any) -> int | None:
+    """Suspected duplicates from the duplicates module (C3), when it offers ``duplicate_count``."""
+    try:
+        from modules.contacts import duplicates
+    except ImportError:
+        return None
+    counter = getattr(duplicates, "duplicate_count", None)
+    if counter is None:
+        return None
+    try:
+        return int(counter(user=user))
+    except TypeError:
+        return int(counter())
+
+
+def data_quality(user: Any) -> dict[str, Any]:
+    """Completeness, complete share, stale records and update rate (the "data completeness" and
+    "data update rate" KPIs), plus suspected duplicates."""
+    days = stale_days()
+    cutoff = toolkit.utcnow() - timedelta(days=days)
+    models: Sequence[Any] = (Contact, Company) if _can_companies(user) else (Contact,)
+    rows = total = complete = stale = 0.0
+    for model in models:
+        r, t, c, s = _quality(model, user, cutoff)
+        rows, total, complete, stale = rows + r, total + t, complete + c, stale + s
+    n = int(rows)
+    figures = [
+        {"label": _("Average completeness"), "value": f"{round(total / n) if n else 0} %"},
+        {"label": _("Profiles at least %(pct)s %% complete", pct=COMPLETE_AT),
+         "value": f"{_percent(int(complete), n)} %"},
+        {"label": _("Stale records (not updated in %(days)s days)", days=days), "value": int(stale)},
+        {"label": _("Updated in the last %(days)s days", days=days), "value": f"{_percent(n - int(stale), n)} %"},
+    ]
+    duplicates = duplicate_figure(user)
+    if duplicates is not None:
+        figures.append({"label": _("Suspected duplicates"), "value": duplicates})
+    return {"figures": figures}
+
+
+def widgets() -> list[toolkit.Widget]:
+    chart = "core/widgets/chart.html"
+    return [
+        toolkit.Widget("contacts.data_quality", _l("Customer data quality"), data_quality, permission=PERMISSION,
+                       order=40, width=2),
+        toolkit.Widget("contacts.interactions_per_customer", _l("Customer contact"), interactions_per_customer,
+                       permission=PERMISSION, order=41, width=2),
+        toolkit.Widget("contacts.new_per_month", _l("New customers per month"), new_per_month,
+                       permission=PERMISSION, template=chart, order=42, width=2),
+        toolkit.Widget("contacts.by_stage", _l("Customers by lifecycle stage"), by_stage, permission=PERMISSION,
+                       template=chart, order=43, width=2),
+        toolkit.Widget("contacts.by_tier", _l("Customers by tier"), by_tier, permission=PERMISSION,
+                       template=chart, order=44),
+        toolkit.Widget("contacts.by_source", _l("Customers by source"), by_source, permission=PERMISSION,
+                       template=chart, order=45),
+        toolkit.Widget("contacts.by_country", _l("Customers by country"), by_country, permission=PERMISSION,
+                       template=chart, order=46, width=2),
+    ]
