@@ -66,7 +66,10 @@ class ProfileMixin:
 
     @tags.setter
     def tags(self, names: list[str] | None) -> None:
-        self.tag_items = tag_rows(names or [])  # type: ignore[attr-defined]
+        rows = tag_rows(names or [])
+        if {t.name for t in rows} != set(self.tags):
+            self.tag_items = rows  # type: ignore[attr-defined]
+            self.updated_at = toolkit.utcnow()  # a change of the record: new version, "updated" event
 
 
 class Company(ProfileMixin, RecordMixin, db.Model):
@@ -120,11 +123,11 @@ class Contact(ProfileMixin, RecordMixin, db.Model):
         "modules.contacts.models.Tag", secondary="contacts_contact_tag", lazy="selectin",
         order_by="modules.contacts.models.Tag.name",
     )
-    #: consent history, oldest first; the latest row per channel is the current state
+    #: consent history in the order it was recorded; the last row per channel is the current state
+    #: (even when it is back-dated: it is the latest thing we were told)
     consents: Mapped[list[Consent]] = relationship(
         "modules.contacts.models.Consent", back_populates="contact", lazy="selectin",
-        cascade="all, delete-orphan", passive_deletes=True,
-        order_by="(modules.contacts.models.Consent.at, modules.contacts.models.Consent.id)",
+        cascade="all, delete-orphan", passive_deletes=True, order_by="modules.contacts.models.Consent.id",
     )
 
     @property
@@ -157,6 +160,7 @@ class Contact(ProfileMixin, RecordMixin, db.Model):
                 channel=channel, granted=bool(granted), at=change.get("at") or toolkit.utcnow(),
                 source=(change.get("source") or "")[:100] or "unspecified",
             ))
+            self.updated_at = toolkit.utcnow()
 
 
 class Consent(db.Model):

@@ -9,7 +9,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    missing,
+    post_load,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from core import toolkit
 from core.toolkit import _, _l
@@ -42,10 +53,22 @@ class _Base(Schema):
 
     @pre_load
     def _blank_to_none(self, data: Any, **_kw: Any) -> Any:
-        """Forms and CSV send '' for an empty field: that means 'no value'."""
-        if isinstance(data, dict):
-            return {k: (None if isinstance(v, str) and not v.strip() else v) for k, v in data.items()}
-        return data
+        """Forms and CSV send '' for an empty field: that means 'no value'.
+
+        A field with a default that cannot be empty (tier, stage ...) takes
+        its default instead of failing with "may not be null".
+        """
+        if not isinstance(data, dict):
+            return data
+        result = {}
+        for key, value in data.items():
+            if isinstance(value, str) and not value.strip():
+                field = self.fields.get(key)
+                if field is not None and field.load_default is not missing and not field.allow_none:
+                    continue
+                value = None
+            result[key] = value
+        return result
 
 
 class ProfileSchema(_Base):
