@@ -215,6 +215,11 @@ def blueprints() -> list[Blueprint]:
     return [bp]
 
 
+def menu_items() -> list[toolkit.MenuItem]:
+    return [toolkit.MenuItem("contacts.interactions", _l("Interactions"), endpoint="contacts_interactions.list",
+                             permission=f"{OBJECT}.read", parent="contacts", order=30)]
+
+
 def api_resources() -> list[toolkit.ApiResource]:
     return [
         toolkit.ApiResource(

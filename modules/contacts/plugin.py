@@ -71,9 +71,9 @@ def crm_settings() -> list[toolkit.Setting]:
 
 @toolkit.hookimpl
 def crm_menu_items() -> list[toolkit.MenuItem]:
-    from modules.contacts import views
+    from modules.contacts import interactions, segments, tasks, views
 
-    return [*views.menu_items()]
+    return [*views.menu_items(), *interactions.menu_items(), *tasks.menu_items(), *segments.menu_items()]
 
 
 @toolkit.hookimpl

@@ -408,6 +408,11 @@ def blueprints() -> list[Blueprint]:
     return [bp, people_bp, companies_bp]
 
 
+def menu_items() -> list[toolkit.MenuItem]:
+    return [toolkit.MenuItem("contacts.segments", _l("Segments"), endpoint="contacts_segments.list",
+                             permission=f"{OBJECT}.read", parent="contacts", order=50)]
+
+
 def api_resources() -> list[toolkit.ApiResource]:
     return [
         toolkit.ApiResource(

@@ -265,6 +265,15 @@ def blueprints() -> list[Blueprint]:
     return [bp, calendar_bp]
 
 
+def menu_items() -> list[toolkit.MenuItem]:
+    return [
+        toolkit.MenuItem("contacts.tasks", _l("Tasks"), endpoint="contacts_tasks.list",
+                         permission=f"{OBJECT}.read", parent="contacts", order=40),
+        toolkit.MenuItem("contacts.calendar", _l("My calendar"), endpoint="contacts_calendar.month",
+                         permission=f"{OBJECT}.read", parent="contacts", order=45),
+    ]
+
+
 def api_resources() -> list[toolkit.ApiResource]:
     return [
         toolkit.ApiResource(

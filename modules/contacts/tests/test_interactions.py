@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from core import toolkit
-from core.testing import csrf_token
+from core.testing import csrf_token, make_department
 from modules.contacts.tests.activity_helpers import api_headers
 
 
@@ -165,3 +165,63 @@ def test_api_logs_interaction(make_app, client_as):
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["occurred_at"].startswith("2026-04-01T12:00")
     assert _customer_row(app, Contact, contact_id).last_interaction_at == datetime(2026, 4, 1, 12, 0)
+
+
+def test_timeline_shows_interactions_tasks_and_assignments_newest_first(make_app, client_as, make_user):
+    from modules.contacts.models import Contact, Interaction, Task
+
+    app = make_app(("contacts",))
+    team = make_department(app, "Sales")
+    client = client_as(app, "manager", department=team)
+    colleague = make_user(app, "user", department=team)
+    contact_id, company_id = _customer(app, owner_id=client.user.id)
+    with app.app_context():
+        toolkit.db.session.add_all([
+            Interaction(contact_id=contact_id, channel="call", summary="First call", owner_id=client.user.id,
+                        occurred_at=datetime(2026, 1, 10, 9)),
+            Interaction(contact_id=contact_id, channel="meeting", summary="Contract signed", outcome="Won",
+                        owner_id=client.user.id, occurred_at=datetime(2026, 3, 1, 14)),
+            Task(title="Send welcome pack", contact_id=contact_id, owner_id=client.user.id,
+                 due_at=datetime(2026, 2, 1, 9), done_at=datetime(2026, 2, 2, 11)),
+            Task(title="Quarterly review", contact_id=contact_id, owner_id=client.user.id,
+                 due_at=datetime(2099, 6, 1, 9)),
+        ])
+        toolkit.db.session.get(Contact, contact_id).owner_id = colleague.id  # an assignment (C1's history)
+        toolkit.db.session.commit()
+    response = client.get(f"/contacts/contacts/{contact_id}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    timeline = page[page.index('class="timeline"'):]
+    order = [timeline.index(text) for text in ("Quarterly review", "Contract signed", "Send welcome pack",
+                                               "First call")]
+    assert order == sorted(order), "newest first"
+    assert "Task done: Send welcome pack" in timeline and "Outcome: Won" in timeline
+    assert "Owner:" in timeline  # the transfer to the colleague
+    # the company's timeline has the interactions too (company filled in from the contact)
+    company_page = client.get(f"/contacts/companies/{company_id}").get_data(as_text=True)
+    assert "Contract signed" in company_page
+
+
+def test_timeline_is_bounded_and_follows_record_rules(make_app, make_user):
+    from flask_login import login_user
+
+    from modules.contacts import timeline
+    from modules.contacts.models import Interaction
+
+    app = make_app(("contacts",))
+    owner = make_user(app, "user")
+    other = make_user(app, "user")
+    contact_id, _ = _customer(app, owner_id=owner.id)
+    with app.app_context():
+        toolkit.db.session.add_all([
+            Interaction(contact_id=contact_id, channel="email", summary=f"Mail {i}", owner_id=owner.id,
+                        occurred_at=datetime(2026, 1, 1) + timedelta(days=i))
+            for i in range(30)
+        ] + [Interaction(contact_id=contact_id, channel="call", summary="Other rep's call", owner_id=other.id)])
+        toolkit.db.session.commit()
+    with app.test_request_context("/"):
+        login_user(toolkit.db.session.get(toolkit.User, owner.id))
+        entries = timeline.entries("contacts.contact", contact_id, 5)
+        assert [e["title"].split(": ")[-1] for e in entries] == [f"Mail {i}" for i in (29, 28, 27, 26, 25)]
+        assert all(e["kind"] == "interaction" and e["url"] for e in entries)
+        assert timeline.entries("contacts.segment", 1, 5) == []
