@@ -249,7 +249,8 @@ def test_a_page_issues_the_same_number_of_queries_for_10_and_1000_rows(app: Any)
     add_notes(app, client.user, 495)
     add_notes(app, other, 495)
     assert queries() == few
-    assert few <= 8
+    # session user, grants, rows, capped count, owner filter options (+ BEGIN on SQLite)
+    assert few <= 6
 
 
 def test_anonymous_visitors_are_sent_to_login(app: Any) -> None:

@@ -9,6 +9,13 @@ from notebook.schemas import NoteSchema
 
 STATUS_CHOICES = [("open", _l("Open")), ("done", _l("Done"))]
 
+
+def owner_options() -> list[tuple[int, str]]:
+    """Owners to pick in the filter (a sample: fine for a handful of users, not for thousands)."""
+    user = toolkit.User
+    rows = toolkit.db.session.execute(toolkit.sa.select(user.id, user.name, user.email).order_by(user.id).limit(200))
+    return [(uid, name or email) for uid, name, email in rows]
+
 notes = toolkit.ListView(
     model=Note,
     object="notebook.note",
@@ -27,7 +34,7 @@ notes = toolkit.ListView(
     filters=[
         toolkit.ChoiceFilter("status", _l("Status"), choices=STATUS_CHOICES),
         toolkit.DateRangeFilter("due", _l("Due")),
-        toolkit.RelatedFilter("owner", _l("Owner"), column="owner_id"),
+        toolkit.RelatedFilter("owner", _l("Owner"), column="owner_id", options=owner_options),
     ],
     default_sort="-updated_at",
     bulk_actions=[
