@@ -159,6 +159,13 @@ def json_value(model: Any, defn: Definition) -> Any:
     return element.as_string()
 
 
+def selected_value(model: Any, defn: Definition) -> Any:
+    """SQL expression to *read* a custom value for lists and exports: numbers come back as written
+    (``10``, not ``10.0``), booleans as booleans, everything else as text."""
+    element = model.custom[defn.key]
+    return element.as_boolean() if defn.type == "boolean" else element.as_string()
+
+
 def _taken(object: str, defn: Definition, value: Any, record_id: int | None) -> bool:
     """Whether another record of ``object`` already holds ``value`` (every record, whoever owns it)."""
     model = _model(object)
@@ -227,8 +234,12 @@ def display(defn: Definition, value: Any) -> str:
             return toolkit.format_date(date.fromisoformat(str(value)))
         except ValueError:
             return str(value)
-    if defn.type == "number" and isinstance(value, (int, float)):
-        return toolkit.format_number(value)
+    if defn.type == "number":
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            return str(value)
+        return toolkit.format_number(int(number) if number == number.to_integral_value() else number)
     return str(value)
 
 

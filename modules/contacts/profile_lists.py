@@ -224,7 +224,7 @@ class ProfileList(toolkit.ListView):
         stmt = super().select_columns(stmt, plain, sort)
         if custom:
             stmt = stmt.add_columns(*(
-                custom_fields.json_value(self.model, c.definition).label(c.key)  # type: ignore[arg-type]
+                custom_fields.selected_value(self.model, c.definition).label(c.key)  # type: ignore[arg-type]
                 for c in custom
             ))
         return stmt
