@@ -22,6 +22,7 @@ from flask_login import current_user
 from werkzeug.http import quote_etag
 
 from core.api.binding import BoundResource
+from core.api.dumping import dumper
 from core.api.paging import encode_cursor
 from core.api.problems import ApiError
 from core.api.query import build_statement, parse_limit, parse_list_args, reject_unknown
@@ -39,7 +40,7 @@ def _etag(bound: BoundResource, record: Any) -> str | None:
 
 
 def _one(bound: BoundResource, record: Any, status: int = 200) -> Response:
-    response = jsonify(bound.schema().dump(record))
+    response = jsonify(dumper(bound.resource.schema).one(record))
     response.status_code = status
     etag = _etag(bound, record)
     if etag:
@@ -135,7 +136,7 @@ def make_views(bound: BoundResource) -> dict[str, tuple[str, list[str], Callable
             rows = rows[: query.limit]
             last = rows[-1]
             next_cursor = encode_cursor(query.sort, getattr(last, query.sort.column.key), getattr(last, bound.pk_attr))
-        response = jsonify({"data": bound.schema().dump(rows, many=True), "next": next_cursor})
+        response = jsonify({"data": dumper(bound.resource.schema).many(rows), "next": next_cursor})
         if next_cursor:
             args = request.args.to_dict()
             args["cursor"] = next_cursor
