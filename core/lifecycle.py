@@ -198,38 +198,47 @@ class ModuleManager:
             self.echo(f"auto-installing bridge modules: {', '.join(bridges)}")
             targets = self.graph.closure(bridges)
 
-    def _install_one(self, name: str, demo: bool) -> None:
-        manifest = self.graph.get(name)
-        self.echo(f"installing {name} {manifest.version}")
-        pm = make_plugin_manager()
-        register_modules(pm, [manifest])
+    @contextlib.contextmanager
+    def _atomic(self, verb: str, name: str, tail: str = "Nothing was changed.") -> Iterator[sa.Connection]:
+        """One transaction for one module operation; any failure rolls it all back and says so."""
         try:
             with self.app.app_context(), self.engine.connect() as conn:
                 with conn.begin():
-                    states = read_states(conn)
-                    first_time = name not in states
-                    known = [m for m in self._known_manifests(states) if m.name != name]
-                    migrate.upgrade_module(conn, manifest, known)
-                    with bound_session(conn) as session:
-                        if first_time:
-                            call_one(pm, name, "crm_install_data", demo=demo)
-                            session.flush()
-                        self._register_access(session, pm, manifest)
-                        row = session.get(ModuleState, name)
-                        if row is None:
-                            row = ModuleState(name=name, demo=demo)
-                            session.add(row)
-                        row.state = "installed"
-                        row.installed_version = manifest.version
-                        row.updated_at = utcnow()
-                        bump_registry(session)
-        except ModuleError:
+                    yield conn
+        except (ModuleError, LifecycleError):
             raise
         except Exception as exc:
-            raise LifecycleError(
-                f"installing module '{name}' failed: {type(exc).__name__}: {exc}. "
-                "Nothing was changed; the module stays uninstalled."
-            ) from exc
+            raise LifecycleError(f"{verb} module '{name}' failed: {type(exc).__name__}: {exc}. {tail}") from exc
+
+    def _apply(self, manifest: Manifest, *, verb: str, tail: str, demo: bool = False) -> None:
+        """Migrate the module to its code's head, load its data the first time, register it."""
+        name = manifest.name
+        pm = make_plugin_manager()
+        register_modules(pm, [manifest])
+        with self._atomic(verb, name, tail) as conn:
+            states = read_states(conn)
+            known = [m for m in self._known_manifests(states) if m.name != name]
+            migrate.upgrade_module(conn, manifest, known)
+            with bound_session(conn) as session:
+                if name not in states:
+                    call_one(pm, name, "crm_install_data", demo=demo)
+                    session.flush()
+                self._register_access(session, pm, manifest)
+                row = session.get(ModuleState, name)
+                if row is None:
+                    row = ModuleState(name=name, demo=demo)
+                    session.add(row)
+                row.state = "installed"
+                row.installed_version = manifest.version
+                row.updated_at = utcnow()
+                bump_registry(session)
+
+    def _install_one(self, name: str, demo: bool) -> None:
+        manifest = self.graph.get(name)
+        self.echo(f"installing {name} {manifest.version}")
+        self._apply(
+            manifest, verb="installing", tail="Nothing was changed; the module stays uninstalled.", demo=demo
+        )
 
     def _register_access(self, session: Any, pm: pluggy.PluginManager, manifest: Manifest) -> None:
         """Store the module's permissions, default grants and menus (keeping admin edits)."""
@@ -282,25 +291,7 @@ class ModuleManager:
             if Version(manifest.version) == Version(have) and not pending:
                 continue
             self.echo(f"upgrading {name} {have} -> {manifest.version}")
-            pm = make_plugin_manager()
-            register_modules(pm, [manifest])
-            try:
-                with self.app.app_context(), self.engine.connect() as conn:
-                    with conn.begin():
-                        known = [m for m in self._known_manifests(states) if m.name != name]
-                        migrate.upgrade_module(conn, manifest, known)
-                        with bound_session(conn) as session:
-                            self._register_access(session, pm, manifest)
-                            row = session.get(ModuleState, name)
-                            row.installed_version = manifest.version
-                            row.updated_at = utcnow()
-                            bump_registry(session)
-            except ModuleError:
-                raise
-            except Exception as exc:
-                raise LifecycleError(
-                    f"upgrading module '{name}' failed: {type(exc).__name__}: {exc}. Nothing was changed."
-                ) from exc
+            self._apply(manifest, verb="upgrading", tail="Nothing was changed.")
             done.append(name)
         return done
 
@@ -379,38 +370,30 @@ class ModuleManager:
     def _uninstall_one(self, name: str, purge: bool) -> None:
         manifest = self.graph.get(name)
         self.echo(f"uninstalling {name}{' (purge)' if purge else ''}")
-        try:
-            with self.app.app_context(), self.engine.connect() as conn:
-                with conn.begin():
-                    states = read_states(conn)
-                    known = [m for m in self._known_manifests(states) if m.name != name]
-                    with bound_session(conn) as session:
-                        session.execute(sa.delete(MenuRow).where(MenuRow.module == name))
-                        session.execute(sa.delete(PermissionRow).where(PermissionRow.module == name))
-                        if purge:
-                            for row in session.scalars(sa.select(OwnedRow).where(OwnedRow.module == name)):
-                                session.execute(
-                                    sa.text(f'DELETE FROM "{row.table_name}" WHERE id = :id'), {"id": row.row_id}
-                                )
-                            session.execute(sa.delete(OwnedRow).where(OwnedRow.module == name))
-                            for table in self.module_tagged_core_tables(conn):
-                                session.execute(sa.text(f'DELETE FROM "{table}" WHERE module = :m'), {"m": name})
-                            session.execute(sa.delete(ModuleState).where(ModuleState.name == name))
-                        else:
-                            row = session.get(ModuleState, name)
-                            row.state = "uninstalled"
-                            row.updated_at = utcnow()
-                        bump_registry(session)
-                    if purge:
-                        migrate.downgrade_module(conn, manifest, known)
-                        left = self.owned_tables(conn, name)
-                        if left:
-                            raise LifecycleError(
-                                f"module '{name}': its migrations left tables behind after purge: {', '.join(left)}"
-                            )
-        except (ModuleError, LifecycleError):
-            raise
-        except Exception as exc:
-            raise LifecycleError(
-                f"uninstalling module '{name}' failed: {type(exc).__name__}: {exc}. Nothing was changed."
-            ) from exc
+        with self._atomic("uninstalling", name) as conn:
+            states = read_states(conn)
+            known = [m for m in self._known_manifests(states) if m.name != name]
+            with bound_session(conn) as session:
+                session.execute(sa.delete(MenuRow).where(MenuRow.module == name))
+                session.execute(sa.delete(PermissionRow).where(PermissionRow.module == name))
+                if purge:
+                    for row in session.scalars(sa.select(OwnedRow).where(OwnedRow.module == name)):
+                        session.execute(
+                            sa.text(f'DELETE FROM "{row.table_name}" WHERE id = :id'), {"id": row.row_id}
+                        )
+                    session.execute(sa.delete(OwnedRow).where(OwnedRow.module == name))
+                    for table in self.module_tagged_core_tables(conn):
+                        session.execute(sa.text(f'DELETE FROM "{table}" WHERE module = :m'), {"m": name})
+                    session.execute(sa.delete(ModuleState).where(ModuleState.name == name))
+                else:
+                    row = session.get(ModuleState, name)
+                    row.state = "uninstalled"
+                    row.updated_at = utcnow()
+                bump_registry(session)
+            if purge:
+                migrate.downgrade_module(conn, manifest, known)
+                left = self.owned_tables(conn, name)
+                if left:
+                    raise LifecycleError(
+                        f"module '{name}': its migrations left tables behind after purge: {', '.join(left)}"
+                    )
