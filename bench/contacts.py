@@ -35,7 +35,7 @@ import csv
 import json
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -251,13 +251,27 @@ def measure(app: Any, url: str, folder: Path, users: dict[str, str], tokens: dic
 
 # -- import against plain inserts ---------------------------------------------------------
 
-IMPORT_FIELDS = ("first_name", "last_name", "email", "phone", "city", "country", "lifecycle_stage", "tier")
+IMPORT_FIELDS = ("first_name", "last_name", "email", "phone", "mobile", "street", "city", "region", "postal_code",
+                 "country", "position", "birthday", "gender", "age_group", "source_channel", "tier",
+                 "lifecycle_stage", "annual_spend")
+#: every n-th imported row repeats an existing customer's e-mail address (dedupe must find it)
+DUPLICATE_EVERY = 20
 
 
-def import_rows(start: int, count: int, owners: list[tuple[int, int | None]]) -> Iterator[tuple[Any, ...]]:
-    """New customers (ids after the million), generated like the rest (another seed)."""
+def import_rows(engine: sa.Engine, start: int, count: int, owners: list[tuple[int, int | None]]) -> list[tuple[Any, ...]]:
+    """New customers generated like the rest (another seed), 5% of them already in the database."""
     people = People(owners, seed=9)
-    yield from people.contacts(start, count, 0)
+    rows = list(people.contacts(start, count, 0))
+    email = CONTACT_COLUMNS.index("email")
+    with engine.connect() as conn:
+        known = list(conn.execute(sa.text("SELECT email FROM contacts_contact WHERE id % 97 = 5 LIMIT :n"),
+                                  {"n": count // DUPLICATE_EVERY + 1}).scalars())
+    for n, i in enumerate(range(0, len(rows), DUPLICATE_EVERY)):
+        if n < len(known):
+            row = list(rows[i])
+            row[email], row[email + 1] = known[n], known[n].lower()
+            rows[i] = tuple(row)
+    return rows
 
 
 def write_csv(path: Path, rows: list[tuple[Any, ...]]) -> None:
@@ -294,19 +308,21 @@ def raw_insert(engine: sa.Engine, rows: list[tuple[Any, ...]]) -> float:
     return len(rows) / elapsed
 
 
-def run_import(app: Any, path: Path, rows: int) -> float | None:
-    """Rows per second of the module's importer (validation, dedupe), or None when it is not there yet."""
+def run_import(app: Any, path: Path, rows: int) -> tuple[float, dict[str, int]] | None:
+    """Rows per second of the module's importer (checks, dedupe: skip), or None when it is not there yet."""
     try:
-        from modules.contacts.importer import import_file
+        from modules.contacts.importer import ImportOptions, import_file
     except ImportError:
         return None
-    from core.extensions import db
 
     with app.app_context():
         start = time.perf_counter()
-        import_file(path)
-        db.session.commit()
-        return rows / (time.perf_counter() - start)
+        result = import_file(path, ImportOptions(on_error="skip", dedupe="skip", commit=True))
+        elapsed = time.perf_counter() - start
+    if result.error:
+        raise RuntimeError(f"import failed: {result.error}")
+    counts = {"import_created": result.created, "import_skipped": result.skipped, "import_failed": result.failed}
+    return rows / elapsed, counts
 
 
 def main() -> None:
@@ -331,14 +347,15 @@ def main() -> None:
             result: dict[str, Any] = {"rows": args.rows, "database": engine.dialect.name}
             result.update(fill(engine, args.rows, owners))
         result.update(measure(app, url, folder, users, tokens, args.repeat, engine))
-        rows = list(import_rows(args.rows + 1, args.import_rows, owners))
+        rows = import_rows(engine, args.rows + 1, args.import_rows, owners)
         csv_path = folder / "import.csv"
         write_csv(csv_path, rows)
         result["raw_insert_rows_per_s"] = round(raw_insert(engine, rows))
         imported = run_import(app, csv_path, len(rows))
         if imported is not None:
-            result["import_rows_per_s"] = round(imported)
-            result["import_ratio_vs_raw"] = round(result["raw_insert_rows_per_s"] / imported, 2)
+            result["import_rows_per_s"] = round(imported[0])
+            result["import_ratio_vs_raw"] = round(result["raw_insert_rows_per_s"] / imported[0], 2)
+            result.update(imported[1])
         with app.app_context():
             db.engine.dispose()
         keys = ("page_p50_ms", "page_p95_ms", "api_p95_ms", "search_p95_ms", "bare_p95_ms", "ratio_vs_bare",
