@@ -106,3 +106,16 @@ def test_everything_works_without_javascript(browser: Any, site: dict[str, str])
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Übersicht"
     assert page.get_attribute("html", "lang") == "de"
+
+
+def test_drag_and_drop_saves_the_new_order(browser: Any, site: dict[str, str]) -> None:
+    from uidemo import plugin  # the test module's in-memory board
+
+    plugin.BOARD.update(todo=["a", "b", "c"], done=[])
+    page = _signed_in(browser, site, viewport=DESKTOP)
+    page.goto(site["base"] + "/uidemo/board")
+    page.wait_for_selector("#col-todo[data-sortable-ready]")
+    with page.expect_response("**/uidemo/board/order") as answer:
+        page.drag_and_drop("#col-todo li[data-id=c]", "#col-done")
+    assert answer.value.status == 204
+    assert plugin.BOARD == {"todo": ["a", "b"], "done": ["c"]}

@@ -12,6 +12,13 @@ templates/layout.html``) needs:
   url_or_None), ...]`` and the layout renders them (else they come from the
   menu position of the page).
 
+Front-end behaviour (``themes/default/static/crm.js``), all optional enhancement:
+htmx on every signed-in page (requests carry the CSRF token); charts from
+``core/widgets/chart.html``; drag and drop for ``<ul data-sortable
+data-sortable-url=... [data-sortable-group=...] [data-sortable-key=...]>``
+with ``<li data-id=...>`` items (SortableJS, loaded on demand): after a drop
+the list POSTs ``item``, ``list``, ``index`` and ``order`` (every id) to its URL.
+
 The blueprint with the pages is ``core.ui.routes.bp`` (registered by
 ``core/plugin.py``).
 """

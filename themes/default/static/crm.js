@@ -85,4 +85,57 @@
   }
   window.addEventListener("load", drawCharts);
   document.addEventListener("htmx:afterSettle", drawCharts);
+
+  // Drag and drop: <ul data-sortable data-sortable-url="..." [data-sortable-group="g"]
+  // [data-sortable-key="column"]> with <li data-id="..."> children. After a drop the list
+  // the item landed in POSTs item, list (its key), index and order (every data-id) to its
+  // URL; a refused save reloads the page so it shows what the server kept. Pages offer a
+  // plain form for the same change, for browsers without JavaScript.
+  function loadScript(src, done) {
+    if (!src) { return; }
+    var script = document.createElement("script");
+    script.src = src;
+    script.onload = done;
+    document.head.appendChild(script);
+  }
+  function saveOrder(evt) {
+    var list = evt.to;
+    if (!list.dataset.sortableUrl) { return; }
+    var body = new URLSearchParams();
+    body.append("item", evt.item.dataset.id || "");
+    body.append("list", list.dataset.sortableKey || "");
+    body.append("index", String(evt.newIndex));
+    Array.prototype.forEach.call(list.children, function (child) {
+      if (child.dataset.id) { body.append("order", child.dataset.id); }
+    });
+    fetch(list.dataset.sortableUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken() },
+      body: body
+    }).then(function (response) {
+      if (!response.ok) { window.location.reload(); }
+    }, function () { window.location.reload(); });
+  }
+  function initSortables() {
+    var lists = document.querySelectorAll("[data-sortable]:not([data-sortable-ready])");
+    if (!lists.length) { return; }
+    var start = function () {
+      Array.prototype.forEach.call(lists, function (list) {
+        list.setAttribute("data-sortable-ready", "1");
+        new window.Sortable(list, {
+          group: list.dataset.sortableGroup || undefined,
+          animation: 150,
+          onEnd: saveOrder
+        });
+      });
+    };
+    if (window.Sortable) { start(); } else { loadScript(document.body.dataset.sortableSrc, start); }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", initSortables);
+  } else {
+    initSortables();
+  }
+  document.addEventListener("htmx:afterSettle", initSortables);
 })();

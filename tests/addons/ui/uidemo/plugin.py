@@ -46,6 +46,30 @@ def echo() -> Any:
     return redirect(url_for("uidemo.gadgets"))
 
 
+#: the board's order, kept in memory (enough for the drag-and-drop test)
+BOARD: dict[str, list[str]] = {"todo": ["a", "b", "c"], "done": []}
+
+
+@bp.get("/board")
+@toolkit.require("uidemo.gadget.read")
+def board() -> str:
+    return render_template("uidemo/board.html", board=BOARD)
+
+
+@bp.post("/board/order")
+@toolkit.require("uidemo.gadget.write")
+def board_order() -> Any:
+    column = request.form.get("list", "")
+    if column not in BOARD:
+        return "unknown list", 422
+    moved = request.form.get("item", "")
+    for items in BOARD.values():
+        if moved in items:
+            items.remove(moved)
+    BOARD[column] = request.form.getlist("order")
+    return "", 204
+
+
 def search(query: str, user: Any, limit: int) -> list[toolkit.SearchHit]:
     return [
         toolkit.SearchHit(title=name, url=url_for("uidemo.gadget", index=i), kind=_("Gadget"))
