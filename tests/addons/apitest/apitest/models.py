@@ -26,4 +26,4 @@ class Thing(toolkit.RecordMixin, toolkit.db.Model):
     score: Mapped[int | None] = mapped_column(sa.Integer, nullable=True, index=True)
     done: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     due: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)
-    tags: Mapped[list[Tag]] = relationship(order_by=Tag.id, cascade="all, delete-orphan")
+    tags: Mapped[list[Tag]] = relationship(Tag, order_by=Tag.id, cascade="all, delete-orphan")

@@ -28,4 +28,4 @@ class Note(toolkit.RecordMixin, toolkit.db.Model):
     tags: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
 
     #: for the list's "Owner" column (joined into the page query, never loaded row by row)
-    owner: Mapped[Any] = toolkit.relationship("User", lazy="raise", viewonly=True)
+    owner: Mapped[Any] = toolkit.relationship(lambda: toolkit.User, lazy="raise", viewonly=True)
