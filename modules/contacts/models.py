@@ -20,6 +20,12 @@ from modules.contacts.normalize import person_name
 db = toolkit.db
 
 
+def _todo_index(table: str) -> sa.Index:
+    """Rows whose completeness is not computed yet (partial: empty once the task caught up)."""
+    return sa.Index(f"ix_{table}_completeness_todo", "id", sqlite_where=sa.text("completeness IS NULL"),
+                    postgresql_where=sa.text("completeness IS NULL"))
+
+
 class ProfileMixin:
     """Profile fields companies and people share."""
 
@@ -44,6 +50,9 @@ class ProfileMixin:
     annual_spend: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
     last_interaction_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     custom: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    #: profile completeness in percent (reports.completeness), kept on save; NULL until computed
+    #: for rows written in bulk (the contacts.refresh_completeness task fills those in)
+    completeness: Mapped[int | None] = mapped_column(sa.SmallInteger)
 
     @declared_attr
     def owner(cls) -> Mapped[Any]:  # noqa: N805
@@ -74,7 +83,10 @@ class ProfileMixin:
 
 class Company(ProfileMixin, RecordMixin, db.Model):
     __tablename__ = "contacts_company"
-    __table_args__ = (sa.Index("ix_contacts_company_updated", "updated_at", "id"),)
+    __table_args__ = (
+        sa.Index("ix_contacts_company_updated", "updated_at", "id"),
+        _todo_index("contacts_company"),
+    )
 
     name: Mapped[str] = mapped_column(sa.String(200))
     name_key: Mapped[str] = mapped_column(sa.String(200), index=True)
@@ -103,6 +115,10 @@ class Contact(ProfileMixin, RecordMixin, db.Model):
         sa.Index("ix_contacts_contact_updated", "updated_at", "id"),
         sa.Index("ix_contacts_contact_stage_updated", "lifecycle_stage", "updated_at", "id"),
         sa.Index("ix_contacts_contact_owner_updated", "owner_id", "updated_at", "id"),
+        # dashboard (new per month, contacted lately) and segments on the last interaction
+        sa.Index("ix_contacts_contact_created", "created_at"),
+        sa.Index("ix_contacts_contact_last_interaction", "last_interaction_at"),
+        _todo_index("contacts_contact"),
     )
 
     first_name: Mapped[str | None] = mapped_column(sa.String(100))
@@ -239,7 +255,11 @@ class Interaction(RecordMixin, db.Model):
     """A call, e-mail, meeting, visit, fax, chat or SMS with a customer."""
 
     __tablename__ = "contacts_interaction"
-    __table_args__ = (sa.Index("ix_contacts_interaction_contact_at", "contact_id", "occurred_at"),)
+    __table_args__ = (
+        sa.Index("ix_contacts_interaction_contact_at", "contact_id", "occurred_at"),
+        sa.Index("ix_contacts_interaction_company_at", "company_id", "occurred_at"),
+        sa.Index("ix_contacts_interaction_at", "occurred_at"),
+    )
 
     contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts_contact.id", ondelete="CASCADE"))
     company_id: Mapped[int | None] = mapped_column(
@@ -260,7 +280,13 @@ class Task(RecordMixin, db.Model):
     """A follow-up with a due date and an optional reminder."""
 
     __tablename__ = "contacts_task"
-    __table_args__ = (sa.Index("ix_contacts_task_owner_due", "owner_id", "done_at", "due_at"),)
+    __table_args__ = (
+        sa.Index("ix_contacts_task_owner_due", "owner_id", "done_at", "due_at"),
+        # reminders still to send: a small partial index, however many were sent before
+        sa.Index("ix_contacts_task_reminder_todo", "remind_at",
+                 sqlite_where=sa.text("reminded_at IS NULL AND done_at IS NULL"),
+                 postgresql_where=sa.text("reminded_at IS NULL AND done_at IS NULL")),
+    )
 
     contact_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("contacts_contact.id", ondelete="CASCADE"), index=True

@@ -40,16 +40,16 @@ def crm_api_resources() -> list[toolkit.ApiResource]:
 
 @toolkit.hookimpl
 def crm_tasks() -> list[toolkit.TaskSpec]:
-    from modules.contacts import ownership, tasks
+    from modules.contacts import ownership, reports, tasks
 
-    return [*ownership.task_specs(), *tasks.task_specs()]
+    return [*ownership.task_specs(), *tasks.task_specs(), *reports.task_specs()]
 
 
 @toolkit.hookimpl
 def crm_schedules() -> list[toolkit.Schedule]:
-    from modules.contacts import tasks
+    from modules.contacts import reports, tasks
 
-    return tasks.schedules()
+    return [*tasks.schedules(), *reports.schedules()]
 
 
 @toolkit.hookimpl

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from babel.dates import format_skeleton
-from flask import current_app, url_for
+from flask import current_app, g, url_for
 from flask_babel import get_locale
 
 from core import toolkit
@@ -63,7 +63,7 @@ def completeness(record: Any) -> int:
     fields = _weights(record)
     total = sum(weight for weight, _attrs in fields)
     got = sum(weight for weight, attrs in fields if any(_filled(getattr(record, a, None)) for a in attrs))
-    return round(100 * got / total)
+    return int(100 * got / total + 0.5)  # half up, as SQL's round() in completeness_sql
 
 
 def completeness_sql(model: Any) -> Any:
@@ -101,7 +101,63 @@ def settings() -> list[toolkit.Setting]:
                                     "on the data quality widget."))]
 
 
-# -- helpers -------------------------------------------------------------------------------------
+# -- keeping the stored score current ------------------------------------------------------------
+
+#: rows the refresh task scores per run (one UPDATE; the next run takes the rest)
+REFRESH_BATCH = 20_000
+
+
+def _score(_mapper: Any, _connection: Any, target: Any) -> None:
+    target.completeness = completeness(target)
+
+
+def listen() -> None:
+    """Every ORM save stores the score (idempotent: several apps share the model classes)."""
+    for model in (Contact, Company):
+        for name in ("before_insert", "before_update"):
+            if not sa.event.contains(model, name, _score):
+                sa.event.listen(model, name, _score)
+
+
+listen()
+
+
+def refresh_completeness(limit: int = REFRESH_BATCH, everything: bool = False) -> int:
+    """The ``contacts.refresh_completeness`` task: score rows written in bulk (imports, merges).
+
+    One ``UPDATE`` per table with the SQL form of the score, on the rows whose
+    score is missing (a partial index finds them), or on all rows when
+    ``everything`` (the nightly run, which also catches bulk changes of scored rows).
+    """
+    changed = 0
+    for model in (Contact, Company):
+        table = model.__table__
+        target = sa.select(table.c.id).order_by(table.c.id).limit(limit)
+        if not everything:
+            target = target.where(table.c.completeness.is_(None))
+        score = sa.cast(sa.func.round(completeness_sql(model)), sa.SmallInteger)
+        result = toolkit.db.session.execute(
+            sa.update(table).where(table.c.id.in_(target.scalar_subquery()))
+            .values(completeness=score, updated_at=table.c.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+        changed += result.rowcount or 0
+    return changed
+
+
+def task_specs() -> list[toolkit.TaskSpec]:
+    return [toolkit.TaskSpec("contacts.refresh_completeness", refresh_completeness)]
+
+
+def schedules() -> list[toolkit.Schedule]:
+    return [
+        toolkit.Schedule("contacts.completeness", task="contacts.refresh_completeness", seconds=300),
+        toolkit.Schedule("contacts.completeness_nightly", task="contacts.refresh_completeness",
+                         crontab="40 3 * * *", kwargs={"limit": 2_000_000, "everything": True}),
+    ]
+
+
+# -- one pass over the customers the reader may see -------------------------------------------------
 
 
 def _scoped(model: Any, user: Any) -> sa.Select[Any]:
@@ -113,17 +169,47 @@ def _can_companies(user: Any) -> bool:
     return toolkit.can("contacts.company.read", user)
 
 
-def _grouped(model: Any, column: str, user: Any) -> dict[Any, int]:
-    col = getattr(model, column)
-    stmt = _scoped(model, user).with_only_columns(col, sa.func.count()).group_by(col)
-    return {key: count for key, count in toolkit.db.session.execute(stmt)}
+def summary(model: Any, user: Any) -> list[Any]:
+    """Counts per (tier, stage, source, country) with completeness and staleness sums.
+
+    One ``GROUP BY`` pass over the rows the reader may see feeds five widgets
+    (tier, stage, source, country, data quality); it is run once per request
+    (kept on ``g``), so the dashboard scans the customers once, not five times.
+    """
+    cache = g.setdefault(_SUMMARY, {})
+    cutoff = toolkit.utcnow() - timedelta(days=stale_days())
+    key = (model.__name__, getattr(user, "id", None), cutoff.date())
+    if key not in cache:
+        groups = (model.tier, model.lifecycle_stage, model.source_channel, model.country)
+        stmt = _scoped(model, user).with_only_columns(
+            *groups,
+            sa.func.count().label("rows"),
+            sa.func.coalesce(sa.func.sum(model.completeness), 0).label("score_sum"),
+            sa.func.count(model.completeness).label("scored"),
+            sa.func.coalesce(sa.func.sum(sa.case((model.completeness >= COMPLETE_AT, 1), else_=0)), 0)
+            .label("complete"),
+            sa.func.coalesce(sa.func.sum(sa.case((model.updated_at < cutoff, 1), else_=0)), 0).label("stale"),
+        ).group_by(*groups).order_by(None)
+        cache[key] = list(toolkit.db.session.execute(stmt))
+    return cache[key]
+
+
+_SUMMARY = "_contacts_report_summary"
+
+
+def _tally(model: Any, column: str, user: Any) -> dict[Any, int]:
+    counts: dict[Any, int] = {}
+    for row in summary(model, user):
+        value = getattr(row, column)
+        counts[value] = counts.get(value, 0) + row.rows
+    return counts
 
 
 def _by_choice(column: str, options: dict[str, Any], user: Any, unknown: Any = None) -> dict[str, Any]:
     """A bar chart of people (and companies) per value of ``column``, in the vocabulary's order."""
-    people = _grouped(Contact, column, user)
-    companies = _grouped(Company, column, user) if _can_companies(user) else None
-    keys = [k for k in options if people.get(k) or (companies or {}).get(k)]
+    people = _tally(Contact, column, user)
+    companies = _tally(Company, column, user) if _can_companies(user) else None
+    keys: list[Any] = [k for k in options if people.get(k) or (companies or {}).get(k)]
     labels = [str(options[k]) for k in keys]
     if unknown is not None and (people.get(None) or (companies or {}).get(None)):
         keys.append(None)
@@ -155,9 +241,9 @@ def by_source(user: Any) -> dict[str, Any]:
 
 def by_country(user: Any) -> dict[str, Any]:
     """People and companies per country: the biggest ``TOP_COUNTRIES``, then "other"."""
-    counts = _grouped(Contact, "country", user)
+    counts = _tally(Contact, "country", user)
     if _can_companies(user):
-        for key, value in _grouped(Company, "country", user).items():
+        for key, value in _tally(Company, "country", user).items():
             counts[key] = counts.get(key, 0) + value
     unknown = counts.pop(None, 0) + counts.pop("", 0)
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -228,19 +314,6 @@ def _percent(part: int, whole: int) -> int:
     return round(100 * part / whole) if whole else 0
 
 
-def _quality(model: Any, user: Any, cutoff: Any) -> tuple[int, float, int, int]:
-    """(rows, summed completeness, complete rows, stale rows) in one pass."""
-    score = completeness_sql(model)
-    stmt = _scoped(model, user).with_only_columns(
-        sa.func.count(model.id),
-        sa.func.coalesce(sa.func.sum(score), 0),
-        sa.func.coalesce(sa.func.sum(sa.case((score >= COMPLETE_AT, 1), else_=0)), 0),
-        sa.func.coalesce(sa.func.sum(sa.case((model.updated_at < cutoff, 1), else_=0)), 0),
-    ).order_by(None)
-    rows, total, complete, stale = toolkit.db.session.execute(stmt).one()
-    return int(rows), float(total), int(complete), int(stale)
-
-
 def duplicate_figure(user: Any) -> int | None:
     """Suspected duplicates from the duplicates module (C3), when it offers ``duplicate_count``."""
     try:
@@ -260,23 +333,27 @@ def data_quality(user: Any) -> dict[str, Any]:
     """Completeness, complete share, stale records and update rate (the "data completeness" and
     "data update rate" KPIs), plus suspected duplicates."""
     days = stale_days()
-    cutoff = toolkit.utcnow() - timedelta(days=days)
     models: Sequence[Any] = (Contact, Company) if _can_companies(user) else (Contact,)
-    rows = total = complete = stale = 0.0
+    rows = scored = score_sum = complete = stale = 0
     for model in models:
-        r, t, c, s = _quality(model, user, cutoff)
-        rows, total, complete, stale = rows + r, total + t, complete + c, stale + s
-    n = int(rows)
+        for row in summary(model, user):
+            rows += row.rows
+            scored += row.scored
+            score_sum += int(row.score_sum)
+            complete += int(row.complete)
+            stale += int(row.stale)
     figures = [
-        {"label": _("Average completeness"), "value": f"{round(total / n) if n else 0} %"},
+        {"label": _("Average completeness"), "value": f"{round(score_sum / scored) if scored else 0} %"},
         {"label": _("Profiles at least %(pct)s %% complete", pct=COMPLETE_AT),
-         "value": f"{_percent(int(complete), n)} %"},
-        {"label": _("Stale records (not updated in %(days)s days)", days=days), "value": int(stale)},
-        {"label": _("Updated in the last %(days)s days", days=days), "value": f"{_percent(n - int(stale), n)} %"},
+         "value": f"{_percent(complete, scored)} %"},
+        {"label": _("Stale records (not updated in %(days)s days)", days=days), "value": stale},
+        {"label": _("Updated in the last %(days)s days", days=days), "value": f"{_percent(rows - stale, rows)} %"},
     ]
     duplicates = duplicate_figure(user)
     if duplicates is not None:
         figures.append({"label": _("Suspected duplicates"), "value": duplicates})
+    if scored < rows:
+        figures[0]["delta"] = _("%(num)s profiles not scored yet", num=toolkit.format_number(rows - scored))
     return {"figures": figures}
 
 
