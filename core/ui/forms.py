@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, missing, validate
 
 from core.i18n import lazy_gettext as _l
 
@@ -173,7 +173,7 @@ class FormView:
             f = loadable[name]
             if record is None:
                 default = f.load_default
-                value = None if default is None or callable(default) else default
+                value = None if default is None or default is missing or callable(default) else default
             else:
                 value = getattr(record, f.attribute or name)
             values[name] = _as_input(value)
