@@ -7,18 +7,30 @@ one number, and "Ann.Lee@Example.COM " is "ann.lee@example.com".
 
 from __future__ import annotations
 
+import os
 import unicodedata
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app, has_app_context
 
 from core.toolkit import _
 
 DEFAULT_REGION = "US"
+#: where national numbers (no +country code) are from when a record has no country
+REGION_SETTING = "CRM_CONTACTS_PHONE_REGION"
 
 
 class InvalidValue(ValueError):
     """A value that cannot be normalised; the message is shown to the user."""
+
+
+def phone_region() -> str:
+    """The installation's home region for phone numbers: ``CRM_CONTACTS_PHONE_REGION`` (app config or
+    environment), else ``DEFAULT_REGION``."""
+    configured = current_app.config.get(REGION_SETTING) if has_app_context() else None
+    value = configured or os.environ.get(REGION_SETTING) or DEFAULT_REGION
+    return str(value).upper()
 
 
 def phone_e164(raw: str | None, region: str | None = None) -> str | None:
@@ -27,7 +39,7 @@ def phone_e164(raw: str | None, region: str | None = None) -> str | None:
         return None
     text = raw.strip()
     try:
-        number = phonenumbers.parse(text, (region or DEFAULT_REGION).upper())
+        number = phonenumbers.parse(text, (region or phone_region()).upper())
     except phonenumbers.NumberParseException as exc:
         raise InvalidValue(_("'%(value)s' is not a phone number.", value=text)) from exc
     if not phonenumbers.is_possible_number(number):

@@ -17,11 +17,12 @@ from typing import Any
 
 import phonenumbers
 from flask import has_request_context
+from flask_babel import get_locale
 
 from core import toolkit
 from core.toolkit import _l, sa
 from modules.contacts import custom_fields
-from modules.contacts.normalize import DEFAULT_REGION, name_key
+from modules.contacts.normalize import name_key, phone_region
 
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]+$")
 #: most rows a drop-down filter lists (beyond that the filter takes a number)
@@ -67,16 +68,31 @@ def phone_query(q: str) -> str | None:
     return "+" + digits if digits else None
 
 
-def national_phone_query(q: str) -> str | None:
-    """A national number (``030 1234…``) read in the default region, as stored for such numbers."""
+def _national(q: str, region: str | None) -> str | None:
     text = q.strip()
-    if not _is_phone(text) or text.startswith(("+", "00")):
+    if region is None or not _is_phone(text) or text.startswith(("+", "00")):
         return None
     try:
-        number = phonenumbers.parse(text, DEFAULT_REGION)
+        number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return None
     return f"+{number.country_code}{number.national_number}"
+
+
+def national_phone_query(q: str) -> str | None:
+    """A national number (``030 1234…``) read in the installation's region, as stored for such numbers."""
+    return _national(q, phone_region())
+
+
+#: the country a user's language most likely dials from
+LANGUAGE_REGIONS = {"de": "DE", "zh": "CN", "en": "US"}
+
+
+def language_phone_query(q: str) -> str | None:
+    """The same number read in the region of the user's language (a German user types German numbers)."""
+    locale = get_locale() if has_request_context() else None
+    region = LANGUAGE_REGIONS.get(getattr(locale, "language", ""), None)
+    return None if region is None or region == phone_region() else _national(q, region)
 
 
 def key_searches(*, last_name: bool) -> list[toolkit.Search]:
@@ -88,6 +104,7 @@ def key_searches(*, last_name: bool) -> list[toolkit.Search]:
         toolkit.Search("email_key", "prefix", normalize=email_query),
         toolkit.Search("phone_key", "prefix", normalize=phone_query),
         toolkit.Search("phone_key", "prefix", normalize=national_phone_query),
+        toolkit.Search("phone_key", "prefix", normalize=language_phone_query),
     ]
     return searches
 
