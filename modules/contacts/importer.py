@@ -1,0 +1,653 @@
+"""Importing contacts from CSV, XLSX or vCard: ``import_file(path_or_stream, options) -> ImportResult``.
+
+One pass over the file, in chunks of ``chunk_size`` rows:
+
+1. every row is checked by ``import_fields.RowChecker`` (the schema's rules,
+   precompiled per column); bad rows become ``RowError(line, column, message)``;
+2. good rows are matched against existing contacts, normalised e-mail first,
+   then E.164 phone, with one ``IN`` query per chunk, and handled by the dedupe
+   policy: ``skip`` them, ``update`` the match (only the columns the file
+   fills), or ``create`` a new contact anyway; rows repeating an earlier row of
+   the same file count as duplicates of it;
+3. new contacts are written with one ``executemany`` INSERT per chunk, updates
+   with one ``executemany`` UPDATE per set of columns, companies (by name) and
+   tags with a query or two per chunk.
+
+All writes happen inside a SAVEPOINT with per-row audit off: ``on_error="abort"``
+rolls everything back as soon as the file holds one bad row (and keeps checking,
+so the report lists every problem), ``on_error="skip"`` writes the good rows.
+A successful import leaves one audit entry saying what it did. ``import_file``
+never commits unless ``options.commit`` says so: the background job commits
+together with its "done" state, the command line commits itself.
+
+Rows bypass the ORM, so the model's mapper listeners (keys, events) do not
+run; the normalised keys are filled here, with the same results.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from flask import current_app
+
+from core import toolkit
+from core.toolkit import _, db, sa
+from modules.contacts.import_checks import fast_name_key
+from modules.contacts.import_fields import (
+    TARGETS,
+    Cell,
+    Limits,
+    MappingError,
+    RowChecker,
+    RowValues,
+    check_headers,
+    check_mapping,
+    label,
+    suggest_mapping,
+)
+from modules.contacts.import_read import MAX_BYTES, ImportFileError, Table, open_table, read_limited
+
+ON_ERROR = ("abort", "skip")
+DEDUPE = ("skip", "update", "create")
+CHUNK = 2000
+#: errors kept in a result (the count goes on); the CSV report holds these
+MAX_ERRORS = 100_000
+OBJECT = "contacts.contact"
+
+Source = str | Path | IO[bytes] | bytes
+
+
+@dataclass
+class ImportOptions:
+    """How to import. ``mapping`` maps file headers to fields (None: suggested from the headers)."""
+
+    dry_run: bool = False
+    on_error: str = "abort"
+    dedupe: str = "skip"
+    encoding: str | None = None
+    delimiter: str | None = None
+    mapping: dict[str, str] | None = None
+    #: owner of new contacts (default: the importing user)
+    owner_id: int | None = None
+    #: who imports: record rules decide which matches they may update; None is the system (command line)
+    user_id: int | None = None
+    filename: str | None = None
+    max_bytes: int | None = None
+    chunk_size: int = CHUNK
+    commit: bool = False
+    progress: Callable[..., Any] | None = None
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str
+    message: str
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, for a dry run, would do)."""
+
+    filename: str = ""
+    format: str = ""
+    encoding: str | None = None
+    delimiter: str | None = None
+    dry_run: bool = False
+    on_error: str = "abort"
+    dedupe: str = "skip"
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    failed: int = 0
+    companies_created: int = 0
+    #: nothing was written because of bad rows (``on_error="abort"``)
+    aborted: bool = False
+    #: the file as a whole could not be imported (nothing was written)
+    error: str | None = None
+    errors: list[RowError] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Nothing went wrong: no file error, no bad row."""
+        return self.error is None and self.failed == 0
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+    def summary(self, max_errors: int = 50) -> dict[str, Any]:
+        """JSON-ready: the counts and the first ``max_errors`` errors (a job's result)."""
+        data = asdict(self)
+        data["errors"] = [asdict(e) for e in self.errors[:max_errors]]
+        data["errors_total"] = self.failed if self.error is None else 0
+        data["rows_per_s"] = round(self.rows_per_s)
+        data["seconds"] = round(self.seconds, 3)
+        data["ok"] = self.ok
+        return data
+
+    def errors_csv(self) -> str:
+        """The per-row error report: line, column, message."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["line", "column", "message"])
+        if self.error:
+            writer.writerow(["", "", self.error])
+        for error in self.errors:
+            writer.writerow([error.line, error.column, _defused(error.message)])
+        return buffer.getvalue()
+
+    def message(self) -> str:
+        """One sentence for the user."""
+        if self.error:
+            return _("Nothing was imported: %(reason)s", reason=self.error)
+        if self.aborted:
+            return _("Nothing was imported: %(num)d row(s) have errors. Fix them, or import with "
+                     "'skip rows with errors'.", num=self.failed)
+        if self.dry_run:
+            return _("Dry run: %(created)d contact(s) would be created, %(updated)d updated, %(skipped)d duplicate(s) "
+                     "skipped, %(failed)d row(s) have errors. Nothing was written.", created=self.created,
+                     updated=self.updated, skipped=self.skipped, failed=self.failed)
+        return _("%(created)d contact(s) created, %(updated)d updated, %(skipped)d duplicate(s) skipped, "
+                 "%(failed)d row(s) with errors left out.", created=self.created, updated=self.updated,
+                 skipped=self.skipped, failed=self.failed)
+
+
+def _defused(text: str) -> str:
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def max_bytes() -> int:
+    return int(current_app.config.get("CRM_CONTACTS_IMPORT_MAX_BYTES", MAX_BYTES))
+
+
+def _filename(source: Source, given: str | None) -> str:
+    if given:
+        return given
+    if isinstance(source, (str, Path)):
+        return Path(source).name
+    return str(getattr(source, "name", "") or "")
+
+
+# -- the columns of a file -----------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """Which file column fills which field."""
+
+    cells: list[Cell]
+    mapping: dict[str, str]
+
+
+def custom_definitions() -> list[Any]:
+    from modules.contacts import custom_fields
+
+    return custom_fields.definitions("contact")
+
+
+def known_targets() -> list[str]:
+    return [*TARGETS, *(f"custom.{d.key}" for d in custom_definitions())]
+
+
+def plan_columns(table: Table, mapping: dict[str, str] | None) -> Plan:
+    """Check the header and the mapping; ``MappingError`` says what is wrong."""
+    check_headers(table.headers)
+    if table.fixed_mapping:
+        mapping = dict(table.fixed_mapping)
+    elif mapping is None:
+        mapping = suggest_mapping(table.headers, [(d.key, d.label) for d in custom_definitions()])
+    by_index = check_mapping(table.headers, mapping, known_targets())
+    cells = [Cell(index, target, table.headers[index] or f"#{index + 1}") for index, target in by_index.items()]
+    return Plan(cells, mapping)
+
+
+def make_checker(plan: Plan) -> RowChecker:
+    custom = [c for c in plan.cells if c.target.startswith("custom.")]
+    check = None
+    if custom:
+        from modules.contacts import custom_fields
+
+        def check(values: dict[str, str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+            clean, errors = custom_fields.validate("contact", values, partial=True, check_unique=False)
+            return clean, [(key, messages[0]) for key, messages in errors.items()]
+
+    return RowChecker(plan.cells, Limits.from_schema(), custom_check=check)
+
+
+# -- running ----------------------------------------------------------------------------------
+
+
+def import_file(source: Source, options: ImportOptions | None = None) -> ImportResult:
+    """Import ``source`` (a path, a binary stream or bytes) as ``options`` say; see the module docstring."""
+    opts = options or ImportOptions()
+    result = ImportResult(filename=_filename(source, opts.filename), dry_run=opts.dry_run,
+                          on_error=opts.on_error, dedupe=opts.dedupe)
+    started = time.perf_counter()
+    try:
+        if opts.on_error not in ON_ERROR:
+            raise ImportFileError(_("--on-error must be one of: %(choices)s.", choices=", ".join(ON_ERROR)))
+        if opts.dedupe not in DEDUPE:
+            raise ImportFileError(_("--dedupe must be one of: %(choices)s.", choices=", ".join(DEDUPE)))
+        data = read_limited(source, opts.max_bytes or max_bytes())
+        table = open_table(data, result.filename, encoding=opts.encoding, delimiter=opts.delimiter)
+        del data
+        result.format, result.encoding, result.delimiter = table.format, table.encoding, table.delimiter
+        plan = plan_columns(table, opts.mapping)
+        _Run(table, plan, opts, result).run()
+    except (ImportFileError, MappingError) as exc:
+        result.error = str(exc)
+    result.seconds = time.perf_counter() - started
+    if opts.commit:
+        db.session.commit()
+    return result
+
+
+def _one_of(column: Any, values: list[str]) -> Any:
+    """``column IN (...)``; on PostgreSQL ``= ANY(array)``: one parameter instead of thousands to plan."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == sa.any_(sa.literal(values, ARRAY(sa.String)))
+    return column.in_(values)
+
+
+def _merge(into: RowValues, row: RowValues) -> None:
+    """A later row about the same person: its filled columns win, tags add up."""
+    into.values.update(row.values)
+    into.tags.extend(t for t in row.tags if t not in into.tags)
+
+
+def chunks(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class _Run:
+    """One import: the state that lives from the first chunk to the last."""
+
+    def __init__(self, table: Table, plan: Plan, opts: ImportOptions, result: ImportResult) -> None:
+        from modules.contacts.models import Company, Contact
+
+        self.table, self.plan, self.opts, self.result = table, plan, opts, result
+        self.contact_table = Contact.__table__
+        self.company_table = Company.__table__
+        self.checker = make_checker(plan)
+        self.width = len(table.headers)
+        self.user = db.session.get(toolkit.User, opts.user_id) if opts.user_id is not None else None
+        owner_id = opts.owner_id if opts.owner_id is not None else opts.user_id
+        owner = db.session.get(toolkit.User, owner_id) if owner_id is not None else None
+        self.owner_id = owner.id if owner is not None else None
+        self.department_id = owner.department_id if owner is not None else None
+        self.now = toolkit.utcnow()
+        self.stopped = False
+        #: dry run: keys "created" so far (nothing is in the database to find them)
+        self.seen: set[str] = set()
+        self.unique_seen: dict[str, dict[Any, int]] = {}
+        self.required_custom = [d for d in custom_definitions() if d.required and d.type != "boolean"]
+        self.unique_custom = [d for d in custom_definitions() if d.unique
+                              and any(c.target == f"custom.{d.key}" for c in plan.cells)]
+        self.may_create_company = self.user is None or toolkit.can("contacts.company.create", self.user)
+        self.company_ids: dict[str, int | None] = {}
+        self.tag_ids: dict[str, int] = {}
+
+    # -- the outer loop -------------------------------------------------------------------------
+
+    def run(self) -> None:
+        session = db.session
+        if self.opts.dry_run:
+            self._loop()
+            return
+        savepoint = session.begin_nested()
+        try:
+            with toolkit.audit_disabled():
+                self._loop()
+        except BaseException:
+            savepoint.rollback()
+            self._nothing_written()
+            raise
+        if self.stopped or self.result.error is not None:
+            savepoint.rollback()
+            self._nothing_written()
+            self.result.aborted = self.stopped
+            return
+        if self.result.created or self.result.updated:
+            toolkit.audit_log(OBJECT, None, "import", {
+                "file": [None, self.result.filename], "created": [None, self.result.created],
+                "updated": [None, self.result.updated], "skipped": [None, self.result.skipped],
+                "failed": [None, self.result.failed],
+            })
+            toolkit.publish("contact.imported", {
+                "file": self.result.filename, "created": self.result.created, "updated": self.result.updated,
+            }, module="contacts")
+        savepoint.commit()
+
+    def _nothing_written(self) -> None:
+        self.result.created = self.result.updated = self.result.companies_created = 0
+
+    def _loop(self) -> None:
+        estimate = max(self.table.estimate, 1)
+        progress = self.opts.progress
+        for batch in chunks(self.table.rows, max(self.opts.chunk_size, 1)):
+            good = self._check(batch)
+            if not self.stopped:
+                self._apply(good)
+            if progress is not None:
+                done = self.result.rows
+                progress(min(99, done * 100 // estimate), _("%(num)d rows read", num=done))
+        if progress is not None:
+            progress(100, self.result.message())
+
+    # -- checking -------------------------------------------------------------------------------
+
+    def _bad(self, line: int, problems: list[tuple[str, str]]) -> None:
+        self.result.failed += 1
+        room = MAX_ERRORS - len(self.result.errors)
+        for column, message in problems[:max(room, 0)]:
+            self.result.errors.append(RowError(line, column, message))
+        if self.opts.on_error == "abort" and not self.opts.dry_run:
+            self.stopped = True
+
+    def _check(self, batch: list[tuple[int, list[str], str | None]]) -> list[tuple[int, RowValues]]:
+        good: list[tuple[int, RowValues]] = []
+        check = self.checker.check
+        width = self.width
+        for line, raw, problem in batch:
+            self.result.rows += 1
+            if problem is not None:
+                self._bad(line, [("", problem)])
+                continue
+            if len(raw) > width and any(cell.strip() for cell in raw[width:]):
+                self._bad(line, [("", _("This row has %(cells)d cells, but the header names only %(columns)d "
+                                        "columns.", cells=len(raw), columns=width))])
+                continue
+            values, problems = check(raw)
+            if values is None:
+                self._bad(line, problems)
+                continue
+            good.append((line, values))
+        return good
+
+    # -- deciding and writing ------------------------------------------------------------------
+
+    def _apply(self, good: list[tuple[int, RowValues]]) -> None:
+        if not good:
+            return
+        dedupe = self.opts.dedupe
+        matches = self._matches(good) if dedupe != "create" else {}
+        writable = self._writable(matches) if dedupe == "update" else set()
+        creates: list[tuple[int, RowValues]] = []
+        updates: dict[int, tuple[int, RowValues]] = {}
+        pending: dict[str, int] = {}  # key -> index in creates (rows of this chunk)
+        outcome: dict[int, str] = {}  # line -> "create", "update" or "skip"
+        problems: list[tuple[int, list[tuple[str, str]]]] = []
+        for line, row in good:
+            keys = [k for k in (row.values.get("email_key"), row.values.get("phone_key")) if k]
+            if dedupe == "create":
+                creates.append((line, row))
+                outcome[line] = "create"
+                continue
+            found = next((matches[k] for k in keys if k in matches), None)
+            earlier = next((pending[k] for k in keys if k in pending), None)
+            if found is not None:
+                if dedupe == "skip":
+                    outcome[line] = "skip"
+                elif found["id"] not in writable:
+                    problems.append((line, [(self._key_column(row, matches), _(
+                        "A contact with this e-mail address or phone number already exists (#%(id)d), and you "
+                        "may not change it.", id=found["id"]))]))
+                elif found["id"] in updates:
+                    _merge(updates[found["id"]][1], row)
+                    outcome[line] = "update"
+                else:
+                    updates[found["id"]] = (line, row)
+                    outcome[line] = "update"
+            elif earlier is not None or any(k in self.seen for k in keys):
+                if dedupe == "update" and earlier is not None:
+                    _merge(creates[earlier][1], row)
+                outcome[line] = dedupe
+            else:
+                for key in keys:
+                    pending[key] = len(creates)
+                    if self.opts.dry_run:
+                        self.seen.add(key)
+                creates.append((line, row))
+                outcome[line] = "create"
+        problems.extend(self._custom_problems(creates, updates))
+        problems.extend(self._resolve_companies([*creates, *updates.values()]))
+        if problems:
+            bad_lines = {line for line, _p in problems}
+            for line, found_problems in sorted(problems):
+                self._bad(line, found_problems)
+                outcome.pop(line, None)
+            creates = [(line, row) for line, row in creates if line not in bad_lines]
+            updates = {i: (line, row) for i, (line, row) in updates.items() if line not in bad_lines}
+        for kind in outcome.values():
+            if kind == "create":
+                self.result.created += 1
+            elif kind == "update":
+                self.result.updated += 1
+            else:
+                self.result.skipped += 1
+        if self.stopped or self.opts.dry_run:
+            return
+        ids = self._insert(creates)
+        self._update(updates, matches)
+        self._tag([(contact_id, row.tags) for contact_id, (_l, row) in zip(ids, creates, strict=True) if row.tags]
+                  + [(contact_id, row.tags) for contact_id, (_l, row) in updates.items() if row.tags])
+
+    def _key_column(self, row: RowValues, matches: dict[str, dict[str, Any]]) -> str:
+        if row.values.get("email_key") in matches:
+            return self.checker.header("email")
+        return self.checker.header("phone") if "phone" in self.checker.by_target else self.checker.header("mobile")
+
+    def _matches(self, good: list[tuple[int, RowValues]]) -> dict[str, dict[str, Any]]:
+        """key -> the oldest existing contact with that e-mail or phone key (one query per key kind)."""
+        table = self.contact_table
+        found: dict[str, dict[str, Any]] = {}
+        wanted = ["id"] if self.opts.dedupe == "skip" else [
+            "id", "version", "first_name", "last_name", "email", "phone", "mobile", "country", "custom"]
+        columns = [table.c[name] for name in wanted]
+        for key_name in ("email_key", "phone_key"):
+            keys = sorted({row.values[key_name] for _line, row in good if row.values.get(key_name)})
+            if not keys:
+                continue
+            column = table.c[key_name]
+            stmt = sa.select(column, *columns).where(_one_of(column, keys)).order_by(table.c.id)
+            for record in db.session.execute(stmt):
+                found.setdefault(record[0], dict(zip(wanted, record[1:], strict=True)))
+        return found
+
+    def _writable(self, matches: dict[str, dict[str, Any]]) -> set[int]:
+        ids = {m["id"] for m in matches.values()}
+        if not ids or self.user is None:
+            return ids
+        from modules.contacts.models import Contact
+
+        stmt = toolkit.scope(sa.select(Contact.id).where(Contact.id.in_(sorted(ids))), OBJECT, "write", self.user)
+        return set(db.session.scalars(stmt))
+
+    def _custom_problems(self, creates: list[tuple[int, RowValues]],
+                         updates: dict[int, tuple[int, RowValues]]) -> list[tuple[int, list[tuple[str, str]]]]:
+        """Required custom fields on new contacts; unique custom values within the file and the database."""
+        problems: list[tuple[int, list[tuple[str, str]]]] = []
+        for line, row in creates:
+            custom = row.values.get("custom") or {}
+            missing = [d for d in self.required_custom if d.key not in custom]
+            if missing:
+                problems.append((line, [(self.checker.header(f"custom.{d.key}"), _("This field is required."))
+                                        for d in missing]))
+        if not self.unique_custom:
+            return problems
+        from modules.contacts import custom_fields
+        from modules.contacts.models import Contact
+
+        rows = [(line, row, None) for line, row in creates] + [(line, row, rid) for rid, (line, row) in updates.items()]
+        for defn in self.unique_custom:
+            values = {row.values["custom"][defn.key] for _l, row, _i in rows if defn.key in (row.values.get("custom") or {})}
+            if not values:
+                continue
+            expr = custom_fields.json_value(Contact, defn)
+            holders = dict((v, i) for i, v in db.session.execute(sa.select(Contact.id, expr).where(expr.in_(sorted(values, key=str)))))
+            seen = self.unique_seen.setdefault(defn.key, {})
+            for line, row, record_id in rows:
+                value = (row.values.get("custom") or {}).get(defn.key)
+                if value is None:
+                    continue
+                holder = holders.get(value)
+                if (holder is not None and holder != record_id) or (value in seen and seen[value] != line):
+                    problems.append((line, [(self.checker.header(f"custom.{defn.key}"),
+                                             _("Another record already has this value."))]))
+                else:
+                    seen[value] = line
+        return problems
+
+    def _resolve_companies(self, rows: list[tuple[int, RowValues]]) -> list[tuple[int, list[tuple[str, str]]]]:
+        """``company_id`` from the company's name: a visible company, else a new one (if allowed)."""
+        from modules.contacts.models import Company
+
+        names = {fast_name_key(None, row.company): row.company for _l, row in rows if row.company}
+        unknown = [key for key in names if key not in self.company_ids]
+        problems: list[tuple[int, list[tuple[str, str]]]] = []
+        if unknown:
+            stmt = sa.select(Company.name_key, sa.func.min(Company.id)).where(Company.name_key.in_(unknown))
+            if self.user is not None:
+                stmt = toolkit.scope(sa.select(Company).where(Company.name_key.in_(unknown)), "contacts.company",
+                                     "read", self.user).with_only_columns(Company.name_key, sa.func.min(Company.id))
+            found = dict(db.session.execute(stmt.group_by(Company.name_key)).all())
+            missing = [key for key in unknown if key not in found]
+            if missing and self.may_create_company:
+                found.update(self._create_companies({key: names[key] for key in missing}))
+            for key in unknown:
+                self.company_ids[key] = found.get(key)
+        for line, row in rows:
+            if not row.company:
+                continue
+            company_id = self.company_ids.get(fast_name_key(None, row.company))
+            if company_id is None:
+                problems.append((line, [(self.checker.header("company"), _(
+                    "There is no company named '%(name)s' that you may see, and you may not create companies.",
+                    name=row.company))]))
+            else:
+                row.values["company_id"] = company_id
+        return problems
+
+    def _create_companies(self, names: dict[str, str]) -> dict[str, int | None]:
+        self.result.companies_created += len(names)
+        if self.opts.dry_run:
+            return {key: -1 for key in names}
+        table = self.company_table
+        base = self._defaults(table)
+        rows = [{**base, "name": name, "name_key": key} for key, name in names.items()]
+        ids = db.session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars()
+        return dict(zip(names, ids, strict=True))
+
+    def _defaults(self, table: sa.Table) -> dict[str, Any]:
+        """Every column but ``id``: its default, or None (homogeneous rows batch into one statement)."""
+        values: dict[str, Any] = {}
+        for column in table.columns:
+            if column.name == "id":
+                continue
+            default = column.default
+            if default is not None and getattr(default, "is_scalar", False):
+                values[column.name] = default.arg
+            elif default is not None and getattr(default, "is_callable", False):
+                values[column.name] = None
+            else:
+                values[column.name] = None
+        values.update(owner_id=self.owner_id, department_id=self.department_id, created_at=self.now,
+                      updated_at=self.now, version=1)
+        if "custom" in values:
+            values["custom"] = {}
+        return values
+
+    def _insert(self, creates: list[tuple[int, RowValues]]) -> list[int]:
+        """New contacts through ``import_write.BulkInsert`` (COPY or the driver's executemany); their ids."""
+        if not creates:
+            return []
+        base = getattr(self, "_contact_defaults", None)
+        if base is None:
+            from modules.contacts.import_write import BulkInsert
+
+            base = self._contact_defaults = self._defaults(self.contact_table)
+            self._writer = BulkInsert(self.contact_table, list(base))
+        return self._writer.insert([{**base, **row.values} for _line, row in creates])
+
+    def _update(self, updates: dict[int, tuple[int, RowValues]], matches: dict[str, dict[str, Any]]) -> None:
+        """One executemany UPDATE per set of columns; a record changed meanwhile stops the import."""
+        if not updates:
+            return
+        from modules.contacts.listeners import phone_key
+
+        existing = {m["id"]: m for m in matches.values()}
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for record_id, (_line, row) in updates.items():
+            old = existing[record_id]
+            changes = {k: v for k, v in row.values.items() if k not in ("name_key", "email_key", "phone_key")}
+            first = changes.get("first_name", old["first_name"])
+            last = changes.get("last_name", old["last_name"])
+            changes["name_key"] = fast_name_key(first, last)
+            if "email" in changes:
+                changes["email_key"] = changes["email"].lower()
+            if "phone" in changes or "mobile" in changes:
+                changes["phone_key"] = phone_key(changes.get("phone", old["phone"]) or changes.get("mobile", old["mobile"]),
+                                                 changes.get("country", old["country"]))
+            if "custom" in changes:
+                changes["custom"] = {**(old["custom"] or {}), **changes["custom"]}
+            changes["updated_at"] = self.now
+            changes["version"] = old["version"] + 1
+            params = {f"v_{k}": v for k, v in changes.items()}
+            params.update(b_id=record_id, b_version=old["version"])
+            groups.setdefault(tuple(sorted(changes)), []).append(params)
+        table = self.contact_table
+        for names, params in groups.items():
+            stmt = (sa.update(table).where(table.c.id == sa.bindparam("b_id"), table.c.version == sa.bindparam("b_version"))
+                    .values({name: sa.bindparam(f"v_{name}") for name in names}))
+            outcome = db.session.execute(stmt, params)
+            if db.session.get_bind().dialect.supports_sane_multi_rowcount and outcome.rowcount != len(params):
+                raise ImportFileError(_("Some of the contacts to update were changed by someone else during the "
+                                        "import. Nothing was imported; start the import again."))
+
+    def _tag(self, pairs: list[tuple[int, list[str]]]) -> None:
+        """Tags by name (created when new) linked to the contacts; links that exist are kept."""
+        if not pairs:
+            return
+        from modules.contacts.models import ContactTag, Tag
+
+        names = sorted({name for _id, tags in pairs for name in tags} - set(self.tag_ids))
+        if names:
+            self.tag_ids.update(dict(db.session.execute(sa.select(Tag.name, Tag.id).where(Tag.name.in_(names))).all()))
+            missing = [name for name in names if name not in self.tag_ids]
+            if missing:
+                ids = db.session.execute(sa.insert(Tag.__table__).returning(Tag.id, sort_by_parameter_order=True),
+                                         [{"name": name} for name in missing]).scalars()
+                self.tag_ids.update(zip(missing, ids, strict=True))
+        contact_ids = sorted({contact_id for contact_id, _tags in pairs})
+        have = set(db.session.execute(sa.select(ContactTag.contact_id, ContactTag.tag_id)
+                                      .where(ContactTag.contact_id.in_(contact_ids))).all())
+        links = []
+        for contact_id, tags in pairs:
+            for name in dict.fromkeys(tags):
+                link = (contact_id, self.tag_ids[name])
+                if link not in have:
+                    have.add(link)
+                    links.append({"contact_id": link[0], "tag_id": link[1]})
+        if links:
+            db.session.execute(sa.insert(ContactTag.__table__), links)
+
+
+__all__ = ["DEDUPE", "ON_ERROR", "ImportOptions", "ImportResult", "RowError", "import_file", "label"]
