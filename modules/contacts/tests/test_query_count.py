@@ -1,0 +1,129 @@
+"""The contacts list (HTML page and REST API) costs the same number of SQL statements for 10 and 1,000 rows.
+
+A query per row (a lazy load of the company, the owner, tags or consent)
+is invisible with ten customers and ruinous with a million; counting the
+statements the server runs for one page catches it. Checked for an
+administrator (no record rule) and for a user whose rule is "own".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask, url_for
+
+from core import toolkit
+
+pytestmark = pytest.mark.crm_modules("contacts")
+
+#: a page: 50 rows, default sort, one filter
+FILTER = "stage=customer"
+API = "/api/v1/contacts?lifecycle_stage=customer&limit=50"
+
+
+@contextmanager
+def counted(app: Flask) -> Iterator[list[str]]:
+    """Every statement the app's engine runs inside the block."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = toolkit.db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def list_url(app: Flask) -> str:
+    """The contacts list page, wherever the module mounts it."""
+    for bp in app.blueprints.values():
+        crud = getattr(bp, "crm_crud", None)
+        if crud is not None and crud.model.__tablename__ == "contacts_contact":
+            with app.test_request_context():
+                return url_for(f"{bp.name}.list")
+    raise AssertionError("no contacts list page registered")
+
+
+def add_customers(app: Flask, owners: list[int], count: int, start: int) -> None:
+    """``count`` customers per owner at a company, with a tag and a consent each (what could be lazy-loaded)."""
+    from modules.contacts.models import Company, Consent, Contact, ContactTag, Tag
+
+    now = datetime(2025, 1, 1)
+    with app.app_context():
+        session = toolkit.db.session
+        tag = session.scalar(sa.select(Tag).where(Tag.name == "vip"))
+        if tag is None:
+            tag = Tag(name="vip")
+            session.add(tag)
+        company = Company(name=f"Acme {start}", name_key=f"acme {start}", owner_id=owners[0])
+        session.add(company)
+        session.flush()
+        rows = []
+        for owner in owners:
+            for i in range(start, start + count):
+                rows.append({
+                    "first_name": "Ann", "last_name": f"Lee{i}", "name_key": f"ann lee{i}",
+                    "email": f"ann.{owner}.{i}@example.com", "email_key": f"ann.{owner}.{i}@example.com",
+                    "phone": f"+4930{owner:03d}{i:05d}", "phone_key": f"+4930{owner:03d}{i:05d}",
+                    "company_id": company.id, "lifecycle_stage": "customer", "tier": "gold", "custom": {},
+                    "owner_id": owner, "created_at": now, "updated_at": now + timedelta(minutes=i), "version": 1,
+                })
+        session.execute(sa.insert(Contact), rows)
+        ids = session.scalars(sa.select(Contact.id).where(Contact.id.not_in(sa.select(ContactTag.contact_id))))
+        ids = list(ids)
+        session.execute(sa.insert(ContactTag), [{"contact_id": i, "tag_id": tag.id} for i in ids])
+        session.execute(sa.insert(Consent), [
+            {"contact_id": i, "channel": "email", "granted": True, "at": now, "source": "test"} for i in ids
+        ])
+        session.commit()
+
+
+def queries(app: Flask, client: Any, url: str, headers: dict[str, str] | None = None) -> int:
+    client.get(url, headers=headers)  # per-app caches (templates, compiled statements) warm up once
+    with counted(app) as statements:
+        response = client.get(url, headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return len(statements)
+
+
+def bearer(app: Flask, user_id: int) -> dict[str, str]:
+    from core.security.tokens import create_token
+
+    with app.app_context():
+        _row, token = create_token(toolkit.db.session.get(toolkit.User, user_id), "query-count")
+        toolkit.db.session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize("role", ["admin", "user"])
+def test_list_page_and_api_cost_the_same_queries_for_10_and_1000_rows(app: Flask, client_as: Any, role: str) -> None:
+    client = client_as(app, role)
+    other = client_as(app, "user").user
+    owners = [client.user.id, other.id]
+    page = f"{list_url(app)}?{FILTER}"
+    headers = bearer(app, client.user.id)
+
+    add_customers(app, owners, 5, 0)
+    few_page, few_api = queries(app, client, page), queries(app, client, API, headers)
+    assert "Lee4" in client.get(page).get_data(as_text=True)
+    assert len(client.get(API, headers=headers).get_json()["data"]) == (10 if role == "admin" else 5)
+
+    add_customers(app, owners, 495, 5)
+    assert queries(app, client, page) == few_page
+    assert queries(app, client, API, headers) == few_api
+    data = client.get(API, headers=headers).get_json()["data"]
+    assert len(data) == 50
+    if role == "user":
+        assert {row["owner_id"] for row in data} == {client.user.id}
+    # a fixed handful: session user, grants, page, capped count, joins instead of per-row loads
+    assert few_page <= 10
+    assert few_api <= 8
