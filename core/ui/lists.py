@@ -163,6 +163,7 @@ class ListView:
         page_size: int = 50,
         count_cap: int = 1000,
         export: bool = True,
+        export_permission: str | None = None,
         bulk_actions: Sequence[BulkAction] = (),
         title: Any = None,
         template: str = "core/list.html",
@@ -175,6 +176,8 @@ class ListView:
         self.page_size = page_size
         self.count_cap = count_cap
         self.export = export
+        #: a named permission needed on top of read to download the list (e.g. ``contacts.export``)
+        self.export_permission = export_permission
         self.bulk_actions = {
             a.name: a if a.permission else _with_permission(a, f"{object}.{a.record_action}") for a in bulk_actions
         }

@@ -161,7 +161,7 @@ class Crud:
         query = urlencode([(k, v) for k, v in _pairs(request.args) if k not in ("after", "before")])
         export_hrefs = {
             f: url_for(self.endpoint("export"), fmt=f) + (f"?{query}" if query else "") for f in FORMATS
-        } if self.list.export else {}
+        } if self.may_export() else {}
         return render_template(
             self.list.template,
             **self.context(
@@ -176,9 +176,15 @@ class Crud:
             ),
         )
 
+    def may_export(self) -> bool:
+        permission = self.list.export_permission
+        return self.list.export and (permission is None or access.can(permission))
+
     def export(self, fmt: str) -> ResponseReturnValue:
         if not self.list.export or fmt not in FORMATS:
             abort(404)
+        if not self.may_export():
+            abort(403)
         columns = self.list.visible_columns()
         if fmt == "csv":
             return csv_response(self.list, request.args, columns)
