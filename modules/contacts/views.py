@@ -51,6 +51,7 @@ company_list = ProfileList(
     filters=[*standard_filters("company"), toolkit.ChoiceFilter("type", _l("Type"), choices=choices.COMPANY_TYPES)],
     default_sort="-updated_at",
     bulk_actions=[toolkit.BulkAction.delete()],
+    export_permission="contacts.export",
 )
 
 contact_list = ProfileList(
@@ -82,6 +83,7 @@ contact_list = ProfileList(
     ],
     default_sort="-updated_at",
     bulk_actions=[toolkit.BulkAction.delete()],
+    export_permission="contacts.export",
 )
 
 _COMPANY_FIELDS = [name for _label, names in COMPANY_GROUPS for name in names]

@@ -206,3 +206,12 @@ def test_menu_lists_customers_pages(admin: Any) -> None:
     page = admin.get("/").get_data(as_text=True)
     for label in ("Customers", "Companies", "Contacts", "Custom fields", "Transfer customers"):
         assert label in page
+
+
+def test_downloading_a_list_needs_the_export_permission(app: Flask, client_as: Any) -> None:
+    user, manager = client_as(app, "user"), client_as(app, "manager")
+    add(app, "contact", last_name="Mine", owner_id=user.user.id)
+    assert user.get("/contacts/contacts/export.csv").status_code == 403
+    assert "export.csv" not in user.get("/contacts/contacts/").get_data(as_text=True)
+    assert manager.get("/contacts/companies/export.xlsx").status_code == 200
+    assert "export.csv" in manager.get("/contacts/contacts/").get_data(as_text=True)
