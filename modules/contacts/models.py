@@ -119,6 +119,11 @@ class Contact(ProfileMixin, RecordMixin, db.Model):
         sa.Index("ix_contacts_contact_created", "created_at"),
         sa.Index("ix_contacts_contact_last_interaction", "last_interaction_at"),
         _todo_index("contacts_contact"),
+        # dashboard counts per value for readers who see everything: index-only scans
+        sa.Index("ix_contacts_contact_tier", "tier"),
+        sa.Index("ix_contacts_contact_source", "source_channel"),
+        sa.Index("ix_contacts_contact_country", "country"),
+        sa.Index("ix_contacts_contact_completeness", "completeness"),
     )
 
     first_name: Mapped[str | None] = mapped_column(sa.String(100))

@@ -197,12 +197,48 @@ def summary(model: Any, user: Any) -> list[Any]:
 _SUMMARY = "_contacts_report_summary"
 
 
+def _sees_all(model: Any, user: Any) -> bool:
+    object = "contacts.company" if model is Company else "contacts.contact"
+    return toolkit.rule_for(object, "read", user) == "all"
+
+
 def _tally(model: Any, column: str, user: Any) -> dict[Any, int]:
+    """Rows per value of ``column`` the reader may see.
+
+    A reader who sees everything gets a ``GROUP BY`` on the column's own index
+    (an index-only scan: about 0.1 s at a million rows on SQLite, where one
+    pass grouping by four columns has to sort and takes seconds); a reader
+    limited to their own or their team's customers gets the shared summary
+    (one pass over their rows through the owner index).
+    """
+    if _sees_all(model, user):
+        col = getattr(model, column)
+        stmt = sa.select(col, sa.func.count()).group_by(col)
+        return {value: count for value, count in toolkit.db.session.execute(stmt)}
     counts: dict[Any, int] = {}
     for row in summary(model, user):
         value = getattr(row, column)
         counts[value] = counts.get(value, 0) + row.rows
     return counts
+
+
+def _quality_totals(model: Any, user: Any) -> tuple[int, int, int, int, int]:
+    """(rows, scored rows, score sum, complete rows, stale rows) the reader may see."""
+    if not _sees_all(model, user):
+        totals = [0, 0, 0, 0, 0]
+        for row in summary(model, user):
+            for i, value in enumerate((row.rows, row.scored, row.score_sum, row.complete, row.stale)):
+                totals[i] += int(value)
+        return tuple(totals)  # type: ignore[return-value]
+    # everything: two index-only statements (completeness, then updated_at) instead of a table scan
+    score = model.completeness
+    rows, scored, score_sum, complete = toolkit.db.session.execute(sa.select(
+        sa.func.count(), sa.func.count(score), sa.func.coalesce(sa.func.sum(score), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((score >= COMPLETE_AT, 1), else_=0)), 0),
+    ).select_from(model)).one()
+    cutoff = toolkit.utcnow() - timedelta(days=stale_days())
+    stale = toolkit.db.session.scalar(sa.select(sa.func.count()).select_from(model).where(model.updated_at < cutoff))
+    return int(rows), int(scored), int(score_sum), int(complete), int(stale or 0)
 
 
 def _by_choice(column: str, options: dict[str, Any], user: Any, unknown: Any = None) -> dict[str, Any]:
@@ -336,12 +372,8 @@ def data_quality(user: Any) -> dict[str, Any]:
     models: Sequence[Any] = (Contact, Company) if _can_companies(user) else (Contact,)
     rows = scored = score_sum = complete = stale = 0
     for model in models:
-        for row in summary(model, user):
-            rows += row.rows
-            scored += row.scored
-            score_sum += int(row.score_sum)
-            complete += int(row.complete)
-            stale += int(row.stale)
+        r, n, total, c, old = _quality_totals(model, user)
+        rows, scored, score_sum, complete, stale = rows + r, scored + n, score_sum + total, complete + c, stale + old
     figures = [
         {"label": _("Average completeness"), "value": f"{round(score_sum / scored) if scored else 0} %"},
         {"label": _("Profiles at least %(pct)s %% complete", pct=COMPLETE_AT),
