@@ -20,6 +20,7 @@ from core import toolkit
 from core.toolkit import _, _l, sa
 from modules.contacts import choices, custom_fields, ownership
 from modules.contacts.models import Company, Contact
+from modules.contacts.normalize import person_name
 from modules.contacts.profile_forms import COMPANY_GROUPS, CONTACT_GROUPS, ProfileForm
 from modules.contacts.profile_lists import ProfileList, company_options, key_searches, standard_filters
 from modules.contacts.schemas import CompanySchema, ContactSchema
@@ -160,11 +161,13 @@ def _common(kind: str, form: ProfileForm, record: Any) -> dict[str, Any]:
 
 
 def company_detail(record: Company) -> dict[str, Any]:
-    people = list(toolkit.db.session.execute(
+    rows = toolkit.db.session.execute(
         toolkit.scope(sa.select(Contact.id, Contact.first_name, Contact.last_name, Contact.position, Contact.email),
                       "contacts.contact")
         .where(Contact.company_id == record.id).order_by(Contact.name_key).limit(50)
-    ))
+    )
+    people = [{"id": r.id, "name": person_name(r.first_name, r.last_name), "position": r.position, "email": r.email}
+              for r in rows]
     return {**_common("company", company_form, record), "people": people}
 
 
