@@ -48,17 +48,17 @@ def add_interactions(engine: sa.Engine) -> None:
             when = "now() - (id % 730) * interval '1 day'"
         else:
             when = "datetime('now', '-' || (id % 730) || ' days')"
-        conn.exec_driver_sql(
+        conn.execute(sa.text(
             "INSERT INTO contacts_interaction (contact_id, company_id, channel, direction, occurred_at, summary, "
             "owner_id, department_id, created_at, updated_at, version) "
             f"SELECT id, company_id, 'call', 'outbound', {when}, 'Bench call', owner_id, department_id, "
             "created_at, updated_at, 1 FROM contacts_contact WHERE id % 10 = 0"
-        )
-        conn.exec_driver_sql(
+        ))
+        conn.execute(sa.text(
             "UPDATE contacts_contact SET last_interaction_at = "
             "(SELECT max(occurred_at) FROM contacts_interaction i WHERE i.contact_id = contacts_contact.id) "
             "WHERE id % 10 = 0"
-        )
+        ))
         conn.exec_driver_sql("ANALYZE")
 
 

@@ -322,6 +322,21 @@ class Segment(RecordMixin, db.Model):
     filters: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
 
 
+class CalendarFeed(db.Model):
+    """A user's secret address for subscribing to their tasks from a calendar app.
+
+    Only the SHA-256 of the token is stored; making a new address or turning
+    the feed off replaces or deletes the row, so an old address stops working.
+    """
+
+    __tablename__ = "contacts_calendar_feed"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("core_user.id", ondelete="CASCADE"), unique=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=toolkit.utcnow)
+
+
 def tag_rows(names: list[str]) -> list[Tag]:
     """The ``Tag`` rows for ``names`` (blank and repeated names dropped), creating missing ones."""
     wanted = list(dict.fromkeys(n.strip() for n in names if n and n.strip()))

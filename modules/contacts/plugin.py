@@ -13,7 +13,7 @@ def crm_models() -> list[type]:
     from modules.contacts import models as m
 
     return [m.Company, m.Contact, m.Consent, m.Tag, m.ContactTag, m.CompanyTag, m.CustomField, m.Assignment,
-            m.Interaction, m.Task, m.Segment]
+            m.Interaction, m.Task, m.Segment, m.CalendarFeed]
 
 
 @toolkit.hookimpl

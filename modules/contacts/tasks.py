@@ -261,8 +261,9 @@ bp.add_url_rule("/<int:id>/reopen", "reopen", reopen, methods=["POST"])
 
 def blueprints() -> list[Blueprint]:
     from modules.contacts.calendar import bp as calendar_bp
+    from modules.contacts.calendar_feed import bp as feed_bp
 
-    return [bp, calendar_bp]
+    return [bp, calendar_bp, feed_bp]
 
 
 def menu_items() -> list[toolkit.MenuItem]:

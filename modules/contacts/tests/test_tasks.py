@@ -183,3 +183,51 @@ def test_task_api_create_and_filter(make_app, client_as):
     assert bad.status_code == 422 and "remind_at" in bad.get_json()["errors"]
     listed = client.get(f"/api/v1/tasks?contact_id={contact_id}", headers=headers).get_json()["data"]
     assert [t["title"] for t in listed] == ["Follow up"]
+
+
+def _feed_address(client):
+    import re
+
+    page = client.post("/contacts/tasks/calendar/subscribe",
+                       data={"csrf_token": csrf_token(client, "/contacts/tasks/calendar/subscribe")})
+    assert page.status_code == 200
+    match = re.search(r'value="(http://[^"]+/contacts/tasks/feed/cal_[^"]+\.ics)"', page.get_data(as_text=True))
+    assert match, "the new address is shown once"
+    return match.group(1).split("localhost", 1)[1]
+
+
+def test_feed_address_is_secret_replaceable_and_revocable(make_app, client_as):
+    from icalendar import Calendar
+
+    from modules.contacts.models import CalendarFeed
+
+    app = make_app(("contacts",))
+    client = client_as(app, "user")
+    _task(app, client.user.id, "Visit the trade fair", due=datetime(2026, 10, 5, 9))
+    first = _feed_address(client)
+    anonymous = app.test_client()
+    response = anonymous.get(first)
+    assert response.status_code == 200
+    assert [str(e["SUMMARY"]) for e in Calendar.from_ical(response.data).walk("VEVENT")] == ["Visit the trade fair"]
+    with app.app_context():
+        stored = toolkit.db.session.scalar(sa.select(CalendarFeed.token_hash))
+    assert stored not in first and len(stored) == 64  # only a digest is kept
+    # the page does not show it again
+    assert "/feed/cal_" not in client.get("/contacts/tasks/calendar/subscribe").get_data(as_text=True)
+    second = _feed_address(client)
+    assert anonymous.get(first).status_code == 404 and anonymous.get(second).status_code == 200
+    client.post("/contacts/tasks/calendar/subscribe/revoke",
+                data={"csrf_token": csrf_token(client, "/contacts/tasks/calendar/subscribe")})
+    assert anonymous.get(second).status_code == 404
+    assert anonymous.get("/contacts/tasks/feed/cal_guess.ics").status_code == 404
+    assert anonymous.get("/contacts/tasks/feed/nonsense.ics").status_code == 404
+
+
+def test_feed_stops_for_a_deactivated_user(make_app, client_as):
+    app = make_app(("contacts",))
+    client = client_as(app, "user")
+    address = _feed_address(client)
+    with app.app_context():
+        toolkit.db.session.get(toolkit.User, client.user.id).active = False
+        toolkit.db.session.commit()
+    assert app.test_client().get(address).status_code == 404
