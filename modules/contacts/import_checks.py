@@ -31,7 +31,7 @@ import phonenumbers
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 from phonenumbers import phonenumberutil
 
-from modules.contacts.normalize import DEFAULT_REGION, InvalidValue, email_address, name_key, phone_e164
+from modules.contacts.normalize import InvalidValue, email_address, name_key, phone_e164, phone_region
 
 # -- e-mail -----------------------------------------------------------------------------
 
@@ -115,6 +115,8 @@ class PhoneNormalizer:
         self.international: dict[tuple[int, int], bool] = {}
         #: (region, leading digits, length) -> (digits dropped, text put in front)
         self.national: dict[tuple[str, str, int], tuple[int, str]] = {}
+        #: where numbers without a country are from (``CRM_CONTACTS_PHONE_REGION``)
+        self.home = phone_region()
 
     def __call__(self, raw: str | None, region: str | None = None) -> str | None:
         if raw is None:
@@ -122,7 +124,7 @@ class PhoneNormalizer:
         text = raw.strip()
         if not text:
             return None
-        region = (region or DEFAULT_REGION).upper()
+        region = (region or self.home).upper()
         if _PHONE_SHAPE.fullmatch(text) is None or len(text) > 40:
             return _phone_reference(text, region)
         digits = _NON_DIGITS.sub("", text)

@@ -26,7 +26,7 @@ from marshmallow import validate
 from core.toolkit import _, _l
 from modules.contacts import choices
 from modules.contacts.import_checks import InvalidValue, PhoneNormalizer, fast_email, fast_name_key
-from modules.contacts.normalize import DEFAULT_REGION
+from modules.contacts.normalize import phone_region
 
 #: header words per target (already folded: lower case, no spaces or punctuation)
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -276,6 +276,7 @@ class RowChecker:
         self.choices = [(name, limits.choices[name], {}) for name in CHOICES if name in targets]
         self.phones = [(name, limits.max_len.get(name, 40)) for name in ("phone", "mobile") if name in targets]
         self.email_max = limits.max_len.get("email", 254)
+        self.region = phone_region()
         self.full_name = "full_name" in targets
         self.custom = any(t.startswith("custom.") for t in targets)
         self.countries = _country_words() if "country" in targets else {}
@@ -336,7 +337,7 @@ class RowChecker:
                 except InvalidValue as exc:
                     problems.append((self.header("email"), str(exc)))
         if self.phones:
-            region = out.get("country") or DEFAULT_REGION
+            region = out.get("country") or self.region
             for name, limit in self.phones:
                 value = got.get(name)
                 if value is not None:

@@ -58,7 +58,10 @@ class Table:
 
 
 def megabytes(limit: int) -> str:
-    return f"{limit / (1024 * 1024):g} MB"
+    """``50 MB`` (or KB/bytes for small test limits)."""
+    if limit >= 1024 * 1024:
+        return f"{limit / (1024 * 1024):g} MB"
+    return f"{limit / 1024:g} KB" if limit >= 1024 else f"{limit} bytes"
 
 
 def too_big(limit: int) -> ImportFileError:

@@ -26,9 +26,10 @@ def crm_permissions() -> list[Any]:
 
 @toolkit.hookimpl
 def crm_blueprints() -> list[Any]:
-    from modules.contacts import interactions, segments, tasks, views
+    from modules.contacts import data_io, interactions, segments, tasks, views
 
-    return [*views.blueprints(), *interactions.blueprints(), *tasks.blueprints(), *segments.blueprints()]
+    return [*views.blueprints(), *interactions.blueprints(), *tasks.blueprints(), *segments.blueprints(),
+            *data_io.blueprints()]
 
 
 @toolkit.hookimpl
@@ -40,16 +41,16 @@ def crm_api_resources() -> list[toolkit.ApiResource]:
 
 @toolkit.hookimpl
 def crm_tasks() -> list[toolkit.TaskSpec]:
-    from modules.contacts import ownership, reports, tasks
+    from modules.contacts import data_io, ownership, reports, tasks
 
-    return [*ownership.task_specs(), *tasks.task_specs(), *reports.task_specs()]
+    return [*ownership.task_specs(), *tasks.task_specs(), *reports.task_specs(), *data_io.task_specs()]
 
 
 @toolkit.hookimpl
 def crm_schedules() -> list[toolkit.Schedule]:
-    from modules.contacts import reports, tasks
+    from modules.contacts import data_io, reports, tasks
 
-    return [*tasks.schedules(), *reports.schedules()]
+    return [*tasks.schedules(), *reports.schedules(), *data_io.schedules()]
 
 
 @toolkit.hookimpl
@@ -71,9 +72,10 @@ def crm_settings() -> list[toolkit.Setting]:
 
 @toolkit.hookimpl
 def crm_menu_items() -> list[toolkit.MenuItem]:
-    from modules.contacts import interactions, segments, tasks, views
+    from modules.contacts import data_io, interactions, segments, tasks, views
 
-    return [*views.menu_items(), *interactions.menu_items(), *tasks.menu_items(), *segments.menu_items()]
+    return [*views.menu_items(), *interactions.menu_items(), *tasks.menu_items(), *segments.menu_items(),
+            *data_io.menu_items()]
 
 
 @toolkit.hookimpl
@@ -85,9 +87,13 @@ def crm_search_providers() -> list[toolkit.SearchProvider]:
 
 @toolkit.hookimpl
 def crm_timeline_entries(object: str, record_id: int, limit: int) -> list[dict[str, Any]]:
-    from modules.contacts import ownership, timeline
+    from modules.contacts import consent, ownership, timeline
 
-    return [*ownership.timeline_entries(object, record_id, limit), *timeline.entries(object, record_id, limit)]
+    return [
+        *ownership.timeline_entries(object, record_id, limit),
+        *consent.timeline_entries(object, record_id, limit),
+        *timeline.entries(object, record_id, limit),
+    ]
 
 
 @toolkit.hookimpl
@@ -96,3 +102,13 @@ def crm_install_data(demo: bool) -> None:
         from modules.contacts import demo as demo_data
 
         demo_data.load()
+
+
+# -- data in and out: import, export, duplicates and merge, personal data (C3) -----------------------
+
+
+@toolkit.hookimpl
+def crm_cli_commands() -> list[Any]:
+    from modules.contacts import data_io
+
+    return data_io.cli_commands()
