@@ -160,6 +160,8 @@ def test_tags_and_consent_from_the_form(app: Flask, admin: Any) -> None:
     assert contact.consent["email"]["granted"] is False
     assert contact.consent["email"]["at"].date().isoformat() == "2026-01-15"
     assert count(app, "Consent") == 3  # history kept
+    timeline = admin.get(f"/contacts/contacts/{contact_id}").get_data(as_text=True).split('class="timeline"')[1]
+    assert timeline.count("Consent to contact by Email") == 2 and "unsubscribe link" in timeline
 
 
 def test_consent_date_in_the_future_is_refused(app: Flask, admin: Any) -> None:
