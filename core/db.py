@@ -32,6 +32,10 @@ def configure_engine(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
+            # read pages straight from the OS page cache (shared by every worker process) instead
+            # of copying them into each connection's 2 MB cache: a search reading thousands of
+            # rows at a million customers took a third less time
+            cursor.execute("PRAGMA mmap_size=1073741824")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
