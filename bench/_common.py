@@ -151,6 +151,16 @@ class Server:
                 total_kb += int(match.group(1)) if match else 0
         return round(total_kb / 1024, 1)
 
+    def private_rss_mb(self) -> float:
+        """Sum of the current private (anonymous) memory of the server and its workers: RSS without
+        mapped database files and shared libraries."""
+        total_kb = 0
+        for pid in self.pids():
+            with contextlib.suppress(OSError):
+                match = re.search(r"^RssAnon:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text(), re.M)
+                total_kb += int(match.group(1)) if match else 0
+        return round(total_kb / 1024, 1)
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)

@@ -143,9 +143,10 @@ def fill(engine: sa.Engine, rows: int, owners: list[tuple[int, int | None]]) -> 
     start = time.perf_counter()
     bulk_load(engine, "contacts_company", COMPANY_COLUMNS, (people.company(i) for i in range(1, companies + 1)))
     bulk_load(engine, "contacts_contact", CONTACT_COLUMNS, people.contacts(1, rows, companies))
-    with engine.connect() as conn:
-        conn.exec_driver_sql("ANALYZE")
-        conn.commit()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        # PostgreSQL: VACUUM sets the visibility map (what autovacuum does to a table loaded long ago),
+        # so counts can be answered from indexes alone
+        conn.exec_driver_sql("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE")
     return {"fill_s": round(time.perf_counter() - start, 1)}
 
 
@@ -243,6 +244,7 @@ def measure(app: Any, url: str, folder: Path, users: dict[str, str], tokens: dic
         if "api_p95_ms" in results:
             results["ratio_vs_bare"] = round(results["api_p95_ms"] / results["bare_p95_ms"], 2)
         results["peak_rss_mb"] = crm.peak_rss_mb()
+        results["private_rss_mb"] = crm.private_rss_mb()
     finally:
         crm.stop()
         bare.stop()
