@@ -36,7 +36,7 @@ login_manager.session_protection = "basic"
 csrf = CSRFProtect()
 
 #: endpoints that work before the first user exists
-SETUP_FREE = {"core_auth.setup", "static", "core_health.healthz"}
+SETUP_FREE = {"core_auth.setup", "static", "core_health.healthz", "core_ui.set_language", "core_api.openapi", "core_api.docs"}
 
 
 def session_key(user: User) -> str:
