@@ -57,9 +57,10 @@ def import_command(file: str, dry_run: bool, on_error: str, dedupe: str, encodin
         click.echo("", err=True)
     for error in result.errors:
         click.echo(f"line {error.line}, {error.column or '-'}: {error.message}", err=True)
-    if result.error:
-        click.secho(f"Error: {result.error}", fg="red", err=True)
-    click.echo(result.message())
+    if result.error or result.aborted:
+        click.secho(result.message(), fg="red", err=True)
+    else:
+        click.echo(result.message())
     click.echo(f"{result.rows} rows in {result.seconds:.2f} s ({result.rows_per_s:.0f} rows/s)")
     if result.error or (result.failed and on_error == "abort"):
         sys.exit(1)

@@ -31,7 +31,7 @@ import phonenumbers
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 from phonenumbers import phonenumberutil
 
-from modules.contacts.normalize import InvalidValue, email_address, name_key, phone_e164, phone_region
+from modules.contacts.normalize import InvalidValue, email_address, name_key, person_name, phone_e164, phone_region
 
 # -- e-mail -----------------------------------------------------------------------------
 
@@ -184,11 +184,11 @@ def _learn(digits: str, result: str) -> tuple[int, str]:
 
 
 def fast_name_key(first: str | None, last: str | None) -> str:
-    """``normalize.name_key(first, last)``; ASCII names skip the Unicode steps."""
+    """``name_key(person_name(first, last))`` as the model's listener writes it; ASCII skips the Unicode steps."""
     if (first is None or first.isascii()) and (last is None or last.isascii()):
         text = " ".join(p.strip() for p in (first, last) if p and p.strip())
         return " ".join(text.lower().split())[:200]
-    return name_key(first, last)
+    return name_key(person_name(first, last))
 
 
 __all__ = ["InvalidValue", "PhoneNormalizer", "fast_email", "fast_name_key"]

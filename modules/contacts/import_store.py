@@ -120,7 +120,7 @@ def run_import_job(token: str, options: dict[str, Any], progress: Any = None) ->
     user_id = meta.get("user_id")
     user = toolkit.db.session.get(toolkit.User, user_id) if user_id is not None else None
     opts = ImportOptions(**{k: v for k, v in options.items() if k in JOB_OPTIONS}, user_id=user_id,
-                         filename=meta.get("filename"), progress=progress)
+                         filename=meta.get("filename"), progress=Reporter(token, progress))
     with force_locale(getattr(user, "locale", None) or "en"):
         result = import_file(upload_path(token), opts)
         summary = result.summary(max_errors=1000)
@@ -131,6 +131,46 @@ def run_import_job(token: str, options: dict[str, Any], progress: Any = None) ->
     short = result.summary(max_errors=20)
     short["message"] = summary["message"]
     return short
+
+
+class Reporter:
+    """Progress of an import: into ``progress.json`` beside the upload, and to the job where that is safe.
+
+    On SQLite the job's own progress is written on a second connection; while
+    the import holds the write lock that write waits and is dropped (slowing
+    the import), and during a dry run it makes the import's read snapshot
+    stale so that the job's final "done" cannot be written. So on SQLite the
+    import page reads the file, and the job page shows 100 % once done.
+    """
+
+    EVERY = 0.25
+
+    def __init__(self, token: str, job_progress: Any = None) -> None:
+        self.path = root() / token / "progress.json"
+        self.job_progress = job_progress
+        self.sqlite = toolkit.db.session.get_bind().dialect.name == "sqlite"
+        self.last = 0.0
+
+    def __call__(self, pct: float, message: str = "") -> None:
+        now = time.monotonic()
+        if now - self.last < self.EVERY and pct < 100:
+            return
+        self.last = now
+        temp = self.path.with_suffix(".tmp")
+        temp.write_text(json.dumps({"progress": int(pct), "message": str(message)}), encoding="utf-8")
+        temp.replace(self.path)
+        if self.job_progress is not None and not self.sqlite:
+            self.job_progress(pct, message)
+
+
+def read_progress(token: str) -> dict[str, Any] | None:
+    path = folder(token)
+    if path is None or not (path / "progress.json").is_file():
+        return None
+    try:
+        return json.loads((path / "progress.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def cleanup(days: float | None = None) -> int:

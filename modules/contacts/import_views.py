@@ -127,6 +127,10 @@ def status(token: str) -> ResponseReturnValue:
         flash(_("This import has not been started yet."), "warning")
         return redirect(url_for(".columns", token=token))
     result = import_store.read_result(token) if job["state"] == "done" else None
+    if job["state"] in ("queued", "running"):
+        noted = import_store.read_progress(token) or {}
+        if int(noted.get("progress", 0)) > int(job["progress"] or 0):
+            job = {**job, "progress": int(noted["progress"]), "message": noted.get("message") or job["message"]}
     return render_template("contacts/import_status.html", token=token, meta=meta, job=job, result=result,
                            has_errors_file=import_store.errors_path(token) is not None)
 

@@ -372,9 +372,10 @@ def _one_of(column: Any, values: list[str]) -> Any:
 
 
 def _merge(into: RowValues, row: RowValues) -> None:
-    """A later row about the same person: its filled columns win, tags add up."""
+    """A later row about the same person: its filled columns (and company) win, tags add up."""
     into.values.update(row.values)
     into.tags.extend(t for t in row.tags if t not in into.tags)
+    into.company = row.company or into.company
 
 
 def chunks(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:

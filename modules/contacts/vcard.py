@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from core.toolkit import _
+from modules.contacts.normalize import person_name
 
 #: the contact fields a card fills, in the order of the table's columns
 FIELDS = ("first_name", "last_name", "email", "phone", "mobile", "company", "position", "street", "city",
@@ -196,7 +197,7 @@ def contact_card(contact: Any, company: str | None = None, tags: Iterable[str] =
     """One vCard 4.0 for a contact (a model instance, row or dict with the contact's fields)."""
     first = _get(contact, "first_name") or ""
     last = _get(contact, "last_name") or ""
-    full = " ".join(p for p in (first, last) if p) or "-"
+    full = person_name(first, last) or "-"
     lines = ["BEGIN:VCARD", "VERSION:4.0", f"FN:{escape(full)}", f"N:{escape(last)};{escape(first)};;;"]
     if _get(contact, "id") is not None:
         lines.append(f"UID:urn:crm-suite:contacts.contact:{_get(contact, 'id')}")
