@@ -168,6 +168,7 @@ class ListView:
         count_cap: int = 1000,
         export: bool = True,
         export_permission: str | None = None,
+        exports: Mapping[str, Callable[[ListView, Mapping[str, Any]], Any]] | None = None,
         bulk_actions: Sequence[BulkAction] = (),
         title: Any = None,
         template: str = "core/list.html",
@@ -182,6 +183,9 @@ class ListView:
         self.export = export
         #: a named permission needed on top of read to download the list (e.g. ``contacts.export``)
         self.export_permission = export_permission
+        #: more download formats besides CSV/XLSX: ``{"vcf": fn}``, ``fn(view, args)`` returns the response
+        #: (same route, checks and links as CSV/XLSX; e.g. contacts' vCard)
+        self.exports = dict(exports or {})
         self.bulk_actions = {
             a.name: a if a.permission else _with_permission(a, f"{object}.{a.record_action}") for a in bulk_actions
         }

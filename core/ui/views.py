@@ -8,7 +8,7 @@ record rule (``scope``/``get_or_404``), so a module cannot forget either.
 URLs (``/<module>/<name>`` by default)::
 
     GET       /                 list (search, filters, sort, keyset pages)
-    GET       /export.csv|xlsx  the filtered list as a file
+    GET       /export.csv|xlsx  the filtered list as a file (and formats in ``ListView.exports``)
     POST      /columns          remember the chosen columns (session)
     POST      /bulk             a bulk action on the ticked rows
     GET/POST  /new              create
@@ -160,7 +160,8 @@ class Crud:
         count_text = fmt.number(result.count) + ("+" if result.count_capped else "")
         query = urlencode([(k, v) for k, v in _pairs(request.args) if k not in ("after", "before")])
         export_hrefs = {
-            f: url_for(self.endpoint("export"), fmt=f) + (f"?{query}" if query else "") for f in FORMATS
+            f: url_for(self.endpoint("export"), fmt=f) + (f"?{query}" if query else "")
+            for f in (*FORMATS, *self.list.exports)
         } if self.may_export() else {}
         return render_template(
             self.list.template,
@@ -181,10 +182,12 @@ class Crud:
         return self.list.export and (permission is None or access.can(permission))
 
     def export(self, fmt: str) -> ResponseReturnValue:
-        if not self.list.export or fmt not in FORMATS:
+        if not self.list.export or (fmt not in FORMATS and fmt not in self.list.exports):
             abort(404)
         if not self.may_export():
             abort(403)
+        if fmt in self.list.exports:
+            return self.list.exports[fmt](self.list, request.args)
         columns = self.list.visible_columns()
         if fmt == "csv":
             return csv_response(self.list, request.args, columns)

@@ -13,9 +13,9 @@ from core.toolkit import _l
 
 
 def blueprints() -> list[Any]:
-    from modules.contacts import import_views
+    from modules.contacts import exporter, import_views
 
-    return [*import_views.blueprints()]
+    return [*import_views.blueprints(), *exporter.blueprints()]
 
 
 def menu_items() -> list[toolkit.MenuItem]:

@@ -33,6 +33,7 @@ from marshmallow import ValidationError
 from core import toolkit
 from core.toolkit import _, _l, ngettext, sa
 from modules.contacts import choices
+from modules.contacts.exporter import vcard_export
 from modules.contacts.models import Company, Contact, Segment
 from modules.contacts.schemas import SegmentSchema
 from modules.contacts.segment_filters import (
@@ -361,6 +362,7 @@ people = MembersList(
     ],
     search=["last_name", "first_name", "email"],
     default_sort="-updated_at", count_cap=COUNT_CAP, template="contacts/segment_members.html",
+    exports={"vcf": vcard_export},  # vCard 4.0 (exporter.py, C3)
 )
 
 companies = MembersList(

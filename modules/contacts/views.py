@@ -19,6 +19,7 @@ from flask import Blueprint, url_for
 from core import toolkit
 from core.toolkit import _, _l, sa
 from modules.contacts import choices, custom_fields, ownership
+from modules.contacts.exporter import vcard_export
 from modules.contacts.models import Company, Contact
 from modules.contacts.normalize import person_name
 from modules.contacts.profile_forms import COMPANY_GROUPS, CONTACT_GROUPS, ProfileForm
@@ -85,6 +86,7 @@ contact_list = ProfileList(
     default_sort="-updated_at",
     bulk_actions=[toolkit.BulkAction.delete()],
     export_permission="contacts.export",
+    exports={"vcf": vcard_export},  # vCard 4.0 (exporter.py, C3)
 )
 
 _COMPANY_FIELDS = [name for _label, names in COMPANY_GROUPS for name in names]
