@@ -197,7 +197,16 @@ def summary(model: Any, user: Any) -> list[Any]:
 _SUMMARY = "_contacts_report_summary"
 
 
-def _sees_all(model: Any, user: Any) -> bool:
+def _index_scans(model: Any, user: Any) -> bool:
+    """Count per column through its index (SQLite, reader sees everything) rather than in the shared pass.
+
+    SQLite groups a million rows by four columns only by sorting them (seconds),
+    while a ``GROUP BY`` on one indexed column is an index-only scan (0.1 s).
+    PostgreSQL hashes the four-column groups in one pass (about 0.6 s at a
+    million rows), cheaper than five scans, so it always uses the shared pass.
+    """
+    if toolkit.db.session.get_bind().dialect.name != "sqlite":
+        return False
     object = "contacts.company" if model is Company else "contacts.contact"
     return toolkit.rule_for(object, "read", user) == "all"
 
@@ -205,13 +214,10 @@ def _sees_all(model: Any, user: Any) -> bool:
 def _tally(model: Any, column: str, user: Any) -> dict[Any, int]:
     """Rows per value of ``column`` the reader may see.
 
-    A reader who sees everything gets a ``GROUP BY`` on the column's own index
-    (an index-only scan: about 0.1 s at a million rows on SQLite, where one
-    pass grouping by four columns has to sort and takes seconds); a reader
-    limited to their own or their team's customers gets the shared summary
-    (one pass over their rows through the owner index).
+    See ``_index_scans`` for which way; a reader limited to their own or their
+    team's customers always gets the shared summary (one pass over their rows).
     """
-    if _sees_all(model, user):
+    if _index_scans(model, user):
         col = getattr(model, column)
         stmt = sa.select(col, sa.func.count()).group_by(col)
         return {value: count for value, count in toolkit.db.session.execute(stmt)}
@@ -224,7 +230,7 @@ def _tally(model: Any, column: str, user: Any) -> dict[Any, int]:
 
 def _quality_totals(model: Any, user: Any) -> tuple[int, int, int, int, int]:
     """(rows, scored rows, score sum, complete rows, stale rows) the reader may see."""
-    if not _sees_all(model, user):
+    if not _index_scans(model, user):
         totals = [0, 0, 0, 0, 0]
         for row in summary(model, user):
             for i, value in enumerate((row.rows, row.scored, row.score_sum, row.complete, row.stale)):
