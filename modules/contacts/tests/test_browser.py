@@ -150,7 +150,7 @@ def test_create_search_and_switch_to_german(page: Any, live_server: dict[str, st
     page.select_option("#language-select", "de")
     page.wait_for_function("document.documentElement.lang === 'de'")
     assert page.locator("h1").inner_text() == "Kontakte"
-    assert "Nachname" in page.locator("table.list-table thead").inner_text()
-    assert "Kunden" in page.locator("nav").first.inner_text()
+    assert "Nachname" in page.locator("table.list-table thead").text_content()
+    assert "Kunden" in page.locator("nav").first.text_content()
     page.goto(base + "/contacts/contacts/new")
-    assert "Vorname" in page.locator("form.record-form").inner_text()
+    assert "Vorname" in page.locator("form.record-form").text_content()
