@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.audit import (  # events, jobs, audit, mail (core.events, core.jobs, core.audit, core.mail)
     audit_disabled,
     audit_log,
+    audit_redact,
 )
 from core.declarations import (
     ACTIONS,
@@ -88,7 +89,7 @@ __all__ = [
     # events, background jobs, audit trail, outgoing mail
     "Event", "acting_user_id", "audit_disabled", "enqueue", "publish", "send_mail",
     # a job's state for a module's own progress page; one audit entry for a bulk operation (contacts C3)
-    "audit_log", "job_info",
+    "audit_log", "audit_redact", "job_info", "hook_each",
     # accounts, permissions and record rules
     "AUTHENTICATED", "check_record", "get_or_404", "record_allowed", "require_login", "rule_for", "scope",
     "team_departments", "Department", "User",
@@ -168,6 +169,22 @@ def job_info(job_id: int) -> dict[str, Any] | None:
 
     job = db.session.get(Job, job_id)
     return job.as_dict() if job is not None else None
+
+
+def hook_each(hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+    """``(module, answer)`` of every installed module implementing the cross-module ``hook``.
+
+    For services that report per module what happened (personal data export,
+    erasure, merges). Implementations get only the arguments they name, as
+    pluggy passes them; core's own implementation is named ``core``.
+    """
+    from flask import current_app
+
+    caller = getattr(current_app.extensions["crm"].pm.hook, hook)
+    answers = []
+    for impl in reversed(caller.get_hookimpls()):  # the order a hook call runs them in
+        answers.append((impl.plugin_name, impl.function(**{name: kwargs[name] for name in impl.argnames})))
+    return answers
 
 
 def own_row(module: str, xmlid: str, row: Any) -> None:

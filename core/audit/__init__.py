@@ -2,6 +2,9 @@
 
 Capture is automatic (``core.audit.capture``); ``timeline_entries`` feeds
 each record's timeline and ``core.audit.views`` is the admin's audit page.
+Modules add entries for bulk operations with ``audit_log``; the only change
+to existing entries is ``audit_redact``, which blanks the values of a person
+whose data is erased (the entries themselves stay).
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from core.audit.models import AuditEntry
 from core.extensions import db
 from core.i18n import gettext as _
 
-__all__ = ["AuditEntry", "audit_disabled", "audit_log", "audited_tables", "describe", "timeline_entries", "user_names"]
+__all__ = ["AuditEntry", "audit_disabled", "audit_log", "audit_redact", "audited_tables", "describe", "timeline_entries",
+           "user_names"]
 
 
 def user_names(ids: set[int | None]) -> dict[int, str]:
@@ -71,6 +75,34 @@ def audit_log(object: str, record_id: int | None, action: str, changes: dict[str
         "changes": {key: [plain(v) for v in (list(pair) + [None, None])[:2]] for key, pair in (changes or {}).items()},
     }
     db.session.execute(sa.insert(AuditEntry.__table__), [entry])
+
+
+#: what erased values read as in the trail
+REDACTED = "[erased]"
+
+
+def audit_redact(object: str, record_ids: list[int]) -> int:  # noqa: A002
+    """Blank the recorded values of ``object``'s records ``record_ids`` (erasure of personal data).
+
+    The one change the trail allows: the entries stay (who, when, what
+    action, which fields), their old and new values become ``[erased]``.
+    Returns how many entries were blanked.
+    """
+    if not record_ids:
+        return 0
+    rows = db.session.execute(
+        sa.select(AuditEntry.id, AuditEntry.changes)
+        .where(AuditEntry.object == object, AuditEntry.record_id.in_(sorted(set(record_ids))))
+    ).all()
+    updates = [
+        {"b_id": entry_id, "changes": {key: [None if v is None else REDACTED for v in (pair or [])]
+                                       for key, pair in (changes or {}).items()}}
+        for entry_id, changes in rows
+    ]
+    if updates:
+        table = AuditEntry.__table__
+        db.session.execute(sa.update(table).where(table.c.id == sa.bindparam("b_id")), updates)
+    return len(updates)
 
 
 def action_label(action: str) -> str:

@@ -13,15 +13,20 @@ from core.toolkit import _l
 
 
 def blueprints() -> list[Any]:
-    from modules.contacts import exporter, import_views
+    from modules.contacts import duplicates_views, exporter, import_views, privacy_views
 
-    return [*import_views.blueprints(), *exporter.blueprints()]
+    return [*import_views.blueprints(), *exporter.blueprints(), *duplicates_views.blueprints(),
+            *privacy_views.blueprints()]
 
 
 def menu_items() -> list[toolkit.MenuItem]:
     return [
         toolkit.MenuItem("contacts.import", _l("Import"), endpoint="contacts_import.upload",
                          permission="contacts.import", parent="contacts", order=60),
+        toolkit.MenuItem("contacts.duplicates", _l("Duplicates"), endpoint="contacts_duplicates.review",
+                         permission="contacts.merge", parent="contacts", order=65),
+        toolkit.MenuItem("contacts.privacy", _l("Personal data"), endpoint="contacts_privacy.search",
+                         permission="contacts.privacy", parent="contacts", order=95),
     ]
 
 
@@ -36,6 +41,24 @@ def task_specs() -> list[toolkit.TaskSpec]:
 
 def schedules() -> list[toolkit.Schedule]:
     return [toolkit.Schedule("contacts.import_cleanup", task="contacts.import_cleanup", crontab="40 3 * * *")]
+
+
+def merge_records(object: str, target_id: int, source_ids: list[int]) -> int:  # noqa: A002
+    from modules.contacts import duplicates
+
+    return duplicates.repoint(object, target_id, source_ids)
+
+
+def personal_data_export(subject: dict[str, Any]) -> dict[str, Any] | None:
+    from modules.contacts import privacy
+
+    return privacy.contact_data(subject)
+
+
+def personal_data_erase(subject: dict[str, Any]) -> int:
+    from modules.contacts import privacy
+
+    return privacy.erase_contacts(subject)
 
 
 def cli_commands() -> list[Any]:

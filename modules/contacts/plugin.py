@@ -112,3 +112,24 @@ def crm_cli_commands() -> list[Any]:
     from modules.contacts import data_io
 
     return data_io.cli_commands()
+
+
+@toolkit.hookimpl
+def crm_merge_records(object: str, target_id: int, source_ids: list[int]) -> int:  # noqa: A002
+    from modules.contacts import data_io
+
+    return data_io.merge_records(object, target_id, source_ids)
+
+
+@toolkit.hookimpl
+def crm_personal_data_export(subject: dict[str, Any]) -> dict[str, Any] | None:
+    from modules.contacts import data_io
+
+    return data_io.personal_data_export(subject)
+
+
+@toolkit.hookimpl
+def crm_personal_data_erase(subject: dict[str, Any]) -> int:
+    from modules.contacts import data_io
+
+    return data_io.personal_data_erase(subject)
