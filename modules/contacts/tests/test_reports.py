@@ -200,3 +200,30 @@ def test_activity_panel_shows_completeness_quick_form_and_open_tasks(make_app, m
     assert 'action="/contacts/interactions/quick"' in html
     assert f'name="contact_id" value="{contact_id}"' in html
     assert 'value="23"' in html  # completeness: last name, email and owner = 5 of 22
+
+
+def test_bulk_written_rows_are_scored_by_the_refresh_task(make_app):
+    from modules.contacts import reports
+    from modules.contacts.models import Contact
+
+    app = make_app(("contacts",))
+    now = toolkit.utcnow()
+    with app.app_context():
+        # an import writes rows in bulk, past the ORM events that keep the score
+        toolkit.db.session.execute(sa.insert(Contact.__table__), [
+            {"last_name": f"Bulk {i}", "name_key": f"bulk {i}", "email": f"b{i}@example.org" if i % 2 else None,
+             "tier": "standard", "lifecycle_stage": "lead", "custom": {}, "created_at": now, "updated_at": now,
+             "version": 1}
+            for i in range(5)
+        ])
+        toolkit.db.session.commit()
+        assert toolkit.db.session.scalar(sa.select(sa.func.count()).where(Contact.completeness.is_(None))) == 5
+        toolkit.enqueue("contacts.refresh_completeness")
+        toolkit.db.session.commit()
+        toolkit.db.session.expire_all()
+        scores = dict(toolkit.db.session.execute(sa.select(Contact.last_name, Contact.completeness)).all())
+        assert scores == {f"Bulk {i}": reports.completeness(Contact(last_name="x", email="e" if i % 2 else None))
+                          for i in range(5)}
+        updated = toolkit.db.session.scalar(sa.select(Contact.updated_at).limit(1))
+        assert updated == now  # scoring is not an edit of the profile
+        assert reports.refresh_completeness() == 0  # nothing left to score
