@@ -288,10 +288,12 @@ def create_user(
     from core.security import service
     from core.security.models import Department
 
-    with app.app_context():
-        if isinstance(department, str):
+    if isinstance(department, str):
+        with app.app_context():
             found = db.session.scalar(sa.select(Department.id).where(Department.name == department))
-            department = found if found is not None else make_department(app, department)
+            db.session.remove()  # end the read before make_department writes (SQLite locks)
+        department = found if found is not None else make_department(app, department)
+    with app.app_context():
         email = email or f"{role}-{uuid.uuid4().hex[:8]}@example.test"
         user = service.create_user(email, password, role=role, name=name, department_id=department, active=active)
         db.session.commit()
