@@ -18,6 +18,7 @@ else can insert, so a batch's ids are the last ``n`` below the new maximum.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -52,9 +53,15 @@ class BulkInsert:
         return list(db.session.execute(stmt, rows).scalars())
 
     def _tuples(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-        pairs = list(zip(self.columns, self.processors, strict=True))
-        return [tuple(value if (value := row[name]) is None or fn is None else fn(value) for name, fn in pairs)
-                for row in rows]
+        """The rows as tuples in column order, converted where the column has a processor (in place)."""
+        converting = [(name, fn) for name, fn in zip(self.columns, self.processors, strict=True) if fn is not None]
+        for row in rows:
+            for name, fn in converting:
+                value = row[name]
+                if value is not None:
+                    row[name] = fn(value)
+        getter = operator.itemgetter(*self.columns)
+        return [getter(row) for row in rows]
 
     def _executemany(self, rows: list[dict[str, Any]]) -> list[int]:
         connection = db.session.connection()
