@@ -227,3 +227,19 @@ def test_bulk_written_rows_are_scored_by_the_refresh_task(make_app):
         updated = toolkit.db.session.scalar(sa.select(Contact.updated_at).limit(1))
         assert updated == now  # scoring is not an edit of the profile
         assert reports.refresh_completeness() == 0  # nothing left to score
+
+
+def test_data_quality_shows_suspected_duplicates(make_app, make_user):
+    from modules.contacts import reports
+
+    app = make_app(("contacts",))
+    admin = make_user(app, "admin")
+    add_contact(app, "Twin", email="twin@example.org", email_key="twin@example.org")
+    add_contact(app, "Twin", email="twin@example.org", email_key="twin@example.org")
+    add_contact(app, "Single", email="one@example.org", email_key="one@example.org")
+    ctx = _login(app, admin.id)
+    try:
+        figures = reports.data_quality(toolkit.db.session.get(toolkit.User, admin.id))["figures"]
+    finally:
+        ctx.pop()
+    assert {f["label"]: f["value"] for f in figures}["Suspected duplicates"] == 1
