@@ -446,6 +446,9 @@ class _Run:
             toolkit.publish("contact.imported", {
                 "file": self.result.filename, "created": self.result.created, "updated": self.result.updated,
             }, module="contacts")
+            from modules.contacts.duplicates import forget_count
+
+            forget_count()
         savepoint.commit()
 
     def _nothing_written(self) -> None:
