@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from core import toolkit
 from core.toolkit import _, _l
@@ -35,6 +36,21 @@ ON_ERROR_LABELS = {"abort": _l("Import nothing if any row has an error"),
                    "skip": _l("Import the good rows, leave out rows with errors")}
 
 
+@bp.url_value_preprocessor
+def _limit_upload(endpoint: str | None, _values: dict[str, Any] | None) -> None:
+    """Set the upload limit before anything reads the body (the CSRF check reads the form first)."""
+    if endpoint == "contacts_import.upload" and request.method == "POST":
+        request.max_content_length = max_bytes() + FORM_OVERHEAD
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_exc: RequestEntityTooLarge) -> ResponseReturnValue:
+    limit = max_bytes()
+    error = _("The file is larger than the limit of %(limit)s. Split it into smaller files.", limit=megabytes(limit))
+    return render_template("contacts/import_upload.html", error=error, limit=megabytes(limit), encodings=ENCODINGS,
+                           delimiters=DELIMITER_CHOICES, encoding="", delimiter=""), 413
+
+
 def _upload(token: str) -> dict[str, Any]:
     meta = import_store.read_meta(token)
     if meta is None:
@@ -54,15 +70,20 @@ def _targets() -> list[tuple[str, str]]:
 @toolkit.require(PERMISSION)
 def upload() -> ResponseReturnValue:
     limit = max_bytes()
-    context = {"limit": megabytes(limit), "encodings": ENCODINGS, "delimiters": DELIMITER_CHOICES,
-               "encoding": request.form.get("encoding", ""), "delimiter": request.form.get("delimiter", "")}
+    context: dict[str, Any] = {"limit": megabytes(limit), "encodings": ENCODINGS, "delimiters": DELIMITER_CHOICES,
+                               "encoding": "", "delimiter": ""}
     if request.method == "GET":
         return render_template("contacts/import_upload.html", **context)
+    too_big = _("The file is larger than the limit of %(limit)s. Split it into smaller files.", limit=megabytes(limit))
+    # checked before the body is read (request.form would read it): a 2 GB upload never reaches the disk
     if request.content_length is not None and request.content_length > limit + FORM_OVERHEAD:
-        # refused before the body is read: a 2 GB upload never reaches the disk
-        error = _("The file is larger than the limit of %(limit)s. Split it into smaller files.", limit=megabytes(limit))
-        return render_template("contacts/import_upload.html", error=error, **context), 413
-    sent = request.files.get("file")
+        return render_template("contacts/import_upload.html", error=too_big, **context), 413
+    request.max_content_length = limit + FORM_OVERHEAD  # a body sent without a length stops there too
+    try:
+        sent = request.files.get("file")
+        context.update(encoding=request.form.get("encoding", ""), delimiter=request.form.get("delimiter", ""))
+    except RequestEntityTooLarge:
+        return render_template("contacts/import_upload.html", error=too_big, **context), 413
     if sent is None or not sent.filename:
         return render_template("contacts/import_upload.html", error=_("Choose a file to import."), **context), 400
     try:

@@ -153,3 +153,25 @@ def test_cli_import_prints_the_report_and_exits_1_on_abort(crm_cli, tmp_path: Pa
                                       "LEFT JOIN core_user u ON u.id = c.owner_id ORDER BY c.id")).all()
     engine.dispose()
     assert [tuple(r) for r in owners] == [("Lee", "owner@example.com"), ("王", None)]
+
+
+def test_the_limit_holds_before_the_csrf_check_reads_the_body(make_app, client_as) -> None:
+    """Werkzeug refuses the body from its announced length; nothing is parsed or stored."""
+    app = make_app(("contacts",), config={"CRM_CONTACTS_IMPORT_MAX_BYTES": 1024 * 1024})
+    client = client_as(app, "manager")
+    read = []
+
+    class Body(io.BytesIO):
+        def read(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            chunk = super().read(*args, **kwargs)
+            read.append(len(chunk))
+            return chunk
+
+    payload = b"Last name\n" + b"x\n" * (3 * 1024 * 1024)
+    body = (b"--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n"
+            b"Content-Type: text/csv\r\n\r\n" + payload + b"\r\n--B--\r\n")
+    response = client.post("/contacts/import/", input_stream=Body(body), content_length=len(body),
+                           content_type="multipart/form-data; boundary=B")
+    assert response.status_code == 413
+    assert "larger than the limit of 1 MB" in response.get_data(as_text=True)
+    assert sum(read) < 1024 * 1024, "the body must not be read"
