@@ -18,7 +18,7 @@ from flask import Blueprint, url_for
 
 from core import toolkit
 from core.toolkit import _, _l, sa
-from modules.contacts import choices, custom_fields, ownership
+from modules.contacts import activity, choices, custom_fields, ownership
 from modules.contacts.exporter import vcard_export
 from modules.contacts.models import Company, Contact
 from modules.contacts.normalize import person_name
@@ -170,7 +170,7 @@ def company_detail(record: Company) -> dict[str, Any]:
     )
     people = [{"id": r.id, "name": person_name(r.first_name, r.last_name), "position": r.position, "email": r.email}
               for r in rows]
-    return {**_common("company", company_form, record), "people": people}
+    return {**_common("company", company_form, record), **activity.panel_context("company", record), "people": people}
 
 
 def contact_detail(record: Contact) -> dict[str, Any]:
@@ -178,7 +178,7 @@ def contact_detail(record: Contact) -> dict[str, Any]:
         (str(choices.CHANNELS.get(channel, channel)), record.consent.get(channel))
         for channel in choices.CONSENT_CHANNELS
     ]
-    return {**_common("contact", contact_form, record), "consent": consent}
+    return {**_common("contact", contact_form, record), **activity.panel_context("contact", record), "consent": consent}
 
 
 def blueprints() -> list[Blueprint]:

@@ -217,3 +217,17 @@ def test_downloading_a_list_needs_the_export_permission(app: Flask, client_as: A
     assert "export.csv" not in user.get("/contacts/contacts/").get_data(as_text=True)
     assert manager.get("/contacts/companies/export.xlsx").status_code == 200
     assert "export.csv" in manager.get("/contacts/contacts/").get_data(as_text=True)
+
+
+def test_detail_pages_show_the_activity_panel(make_app, client_as) -> None:
+    """A customer's page offers the quick interaction log, open tasks and the completeness score."""
+    from core.testing import csrf_token
+
+    app = make_app(("contacts",))
+    admin = client_as(app, "admin")
+    token = csrf_token(admin, "/contacts/contacts/new")
+    response = admin.post("/contacts/contacts/new", data={"csrf_token": token, "last_name": "Panel", "email": "p@example.com"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    page = admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert "/contacts/interactions/new?contact_id=" in page
+    assert "/contacts/tasks/new?contact_id=" in page
