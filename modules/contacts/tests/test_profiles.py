@@ -231,3 +231,15 @@ def test_detail_pages_show_the_activity_panel(make_app, client_as) -> None:
     page = admin.get(response.headers["Location"]).get_data(as_text=True)
     assert "/contacts/interactions/new?contact_id=" in page
     assert "/contacts/tasks/new?contact_id=" in page
+
+
+def test_contact_page_offers_data_actions_by_permission(make_app, client_as) -> None:
+    from core.testing import csrf_token
+
+    app = make_app(("contacts",))
+    admin = client_as(app, "admin")
+    token = csrf_token(admin, "/contacts/contacts/new")
+    location = admin.post("/contacts/contacts/new", data={"csrf_token": token, "last_name": "Actions"}).headers["Location"]
+    page = admin.get(location).get_data(as_text=True)
+    assert "/contacts/privacy/" in page or "Personal data" in page
+    assert "Duplicates" in page
