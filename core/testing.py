@@ -16,6 +16,7 @@ Fixtures:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -323,3 +324,58 @@ def client_as() -> Callable[..., Any]:
         return client
 
     return factory
+
+
+# ---------------------------------------------------------------------------
+# A real server process (browser tests, API fuzzing)
+# ---------------------------------------------------------------------------
+
+_SERVER = """
+import json, logging, sys
+from pathlib import Path
+from werkzeug.serving import make_server
+from core.app import create_app
+
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
+app = create_app(json.loads(sys.argv[1]))
+server = make_server("127.0.0.1", 0, app, threaded=True)
+Path(sys.argv[2]).write_text(str(server.port))
+server.serve_forever()
+"""
+
+
+@contextlib.contextmanager
+def live_server_process(
+    config: dict[str, Any], folder: Path, env: dict[str, str] | None = None, timeout: float = 60
+) -> Iterator[str]:
+    """Serve ``create_app(config)`` from a separate process on 127.0.0.1 and a free port; yield its base URL.
+
+    Output goes to ``folder/server.log`` (a pipe nobody reads would fill up and
+    block the server); the process is terminated on exit.
+    """
+    import json
+    import subprocess
+    import sys
+    import time
+
+    port_file, log_file = folder / "server.port", folder / "server.log"
+    port_file.unlink(missing_ok=True)
+    with log_file.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _SERVER, json.dumps(config), str(port_file)],
+            stdout=log, stderr=subprocess.STDOUT, env=env or dict(os.environ),
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+    try:
+        deadline = time.monotonic() + timeout
+        while not port_file.exists() or not port_file.read_text().strip():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start:\n{log_file.read_text()}")
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port_file.read_text().strip()}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -9,13 +9,8 @@ token so they reach the handlers. No response may be a 5xx.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,27 +22,13 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from test_api_support import API_ADDONS, add_user
 
-from core.testing import TemplateCache, base_config, create_database, drop_database
+from core.testing import TemplateCache, base_config, create_database, drop_database, live_server_process
 
 MODULES = ("apitest", "notebook")
 #: examples per operation; 12 operations, so a few hundred requests (~10 s). Set
 #: CRM_FUZZ_EXAMPLES for a longer, randomized hunt (the default run is derandomized).
 EXAMPLES = int(os.environ.get("CRM_FUZZ_EXAMPLES", "30"))
 DERANDOMIZE = "CRM_FUZZ_EXAMPLES" not in os.environ
-
-SERVER = """
-import json, logging, sys
-from pathlib import Path
-from werkzeug.serving import make_server
-from core.app import create_app
-
-logging.getLogger("werkzeug").setLevel(logging.WARNING)
-app = create_app(json.loads(sys.argv[1]))
-server = make_server("127.0.0.1", 0, app, threaded=True)
-Path(sys.argv[2]).write_text(str(server.port))
-server.serve_forever()
-"""
-
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory, crm_template_cache: TemplateCache) -> Iterator[dict[str, Any]]:
@@ -65,31 +46,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, crm_template_cache: Te
         _uid, token = add_user(app, "fuzz@example.org", "admin")
         dispose(app)
     env = {**os.environ, "CRM_ADDONS_PATH": addons}
-    port_file, log_file = folder / "port", folder / "server.log"
-    # output goes to a file: a pipe nobody reads fills up and blocks the server
-    with log_file.open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", SERVER, json.dumps(config), str(port_file)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=Path(__file__).resolve().parent.parent,
-        )
     try:
-        deadline = time.monotonic() + 60
-        while not port_file.exists() or not port_file.read_text().strip():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start:\n{log_file.read_text()}")
-            time.sleep(0.1)
-        base = f"http://127.0.0.1:{port_file.read_text().strip()}"
-        assert requests.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=10).ok
-        yield {"base": base, "token": token}
+        with live_server_process(config, folder, env=env) as base:
+            assert requests.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=10).ok
+            yield {"base": base, "token": token}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
         drop_database(url)
 
 

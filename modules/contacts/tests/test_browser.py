@@ -7,20 +7,23 @@ Chromium comes from Debian (``make browser``); without it the test skips.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from core.testing import TemplateCache, base_config, create_database, create_user, dispose, drop_database
+from core.testing import (
+    TemplateCache,
+    base_config,
+    create_database,
+    create_user,
+    dispose,
+    drop_database,
+    live_server_process,
+)
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -30,20 +33,6 @@ if CHROMIUM is None:
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
-SERVER = """
-import json, logging, sys
-from pathlib import Path
-from werkzeug.serving import make_server
-from core.app import create_app
-
-logging.getLogger("werkzeug").setLevel(logging.WARNING)
-app = create_app(json.loads(sys.argv[1]))
-server = make_server("127.0.0.1", 0, app, threaded=True)
-Path(sys.argv[2]).write_text(str(server.port))
-server.serve_forever()
-"""
-
-
 @pytest.fixture
 def live_server(tmp_path: Path, crm_template_cache: TemplateCache) -> Iterator[dict[str, str]]:
     """A server process (Werkzeug, 127.0.0.1, free port) on a fresh database with contacts installed."""
@@ -55,27 +44,10 @@ def live_server(tmp_path: Path, crm_template_cache: TemplateCache) -> Iterator[d
     app = create_app(config)
     admin = create_user(app, "admin", name="Grace Hopper")
     dispose(app)
-    port_file, log_file = tmp_path / "port", tmp_path / "server.log"
-    with log_file.open("w") as log:  # a file, never a pipe nobody reads
-        proc = subprocess.Popen(
-            [sys.executable, "-c", SERVER, json.dumps(config), str(port_file)],
-            stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ),
-            cwd=Path(__file__).resolve().parents[3],
-        )
     try:
-        deadline = time.monotonic() + 60
-        while not port_file.exists() or not port_file.read_text().strip():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start:\n{log_file.read_text()}")
-            time.sleep(0.1)
-        yield {"base": f"http://127.0.0.1:{port_file.read_text().strip()}", "email": admin.email,
-               "password": admin.password}
+        with live_server_process(config, tmp_path) as base:
+            yield {"base": base, "email": admin.email, "password": admin.password}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
         drop_database(url)
 
 
