@@ -71,7 +71,7 @@ from core.ui.filters import (  # generic views (core.ui)
     EqualsFilter,
     RelatedFilter,
 )
-from core.ui.forms import FormView  # generic views (core.ui)
+from core.ui.forms import FieldSpec, FormView  # generic views (core.ui)
 from core.ui.lists import BulkAction, Column, ListView, Search, prefix_search_index  # generic views (core.ui)
 from core.ui.timeline import timeline_for  # generic views (core.ui)
 from core.ui.views import crud_blueprint  # generic views (core.ui)
@@ -94,7 +94,7 @@ __all__ = [
     "AUTHENTICATED", "check_record", "get_or_404", "record_allowed", "require_login", "rule_for", "scope",
     "team_departments", "Department", "User",
     # generic views: list, form, detail with timeline, export (core.ui)
-    "BoolFilter", "BulkAction", "ChoiceFilter", "Column", "DateRangeFilter", "EqualsFilter", "FormView",
+    "BoolFilter", "BulkAction", "FieldSpec", "ChoiceFilter", "Column", "DateRangeFilter", "EqualsFilter", "FormView",
     "ListView", "RelatedFilter", "Search", "crud_blueprint", "prefix_search_index", "timeline_for",
 ]
 

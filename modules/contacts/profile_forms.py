@@ -10,7 +10,6 @@ next to its input and nothing is written until all of them pass.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
@@ -40,18 +39,8 @@ CONSENT_STATES = (("", _l("Not recorded")), ("1", _l("Given")), ("0", _l("Withdr
 _WIDGETS = {"text": "text", "number": "number", "date": "date", "choice": "select", "boolean": "checkbox"}
 
 
-@dataclass(frozen=True)
-class ExtraSpec:
-    """An input that is not a schema field (custom field, consent), shaped like core's ``FieldSpec``."""
-
-    name: str
-    label: Any
-    widget: str
-    required: bool = False
-    maxlength: int | None = None
-    choices: list[tuple[Any, Any]] = field(default_factory=list)
-    step: str | None = None
-    help: Any = ""
+#: inputs that are not schema fields (custom fields, consent) use core's own field shape
+ExtraSpec = toolkit.FieldSpec
 
 
 def _custom_spec(d: custom_fields.Definition) -> ExtraSpec:
