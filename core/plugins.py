@@ -52,11 +52,32 @@ def load_plugin(manifest: Manifest) -> ModuleType:
         ) from exc
 
 
+def add_module_hookspecs(pm: pluggy.PluginManager, manifest: Manifest, plugin: ModuleType) -> None:
+    """Hooks a module defines for others (``HOOKSPECS`` in its plugin), e.g. sales' opportunity panels.
+
+    Each name must start with ``<module>_`` so two modules can never define the
+    same hook; the modules that implement it depend on the defining module.
+    """
+    specs = getattr(plugin, "HOOKSPECS", None)
+    if specs is None:
+        return
+    prefix = f"{manifest.name}_"
+    for name in dir(specs):
+        if callable(getattr(specs, name)) and hasattr(getattr(specs, name), f"{hookspecs.PROJECT}_spec"):
+            if not name.startswith(prefix):
+                raise ModuleError(f"module '{manifest.name}': hook '{name}' it defines must start with '{prefix}'")
+    try:
+        pm.add_hookspecs(specs)
+    except (ValueError, pluggy.PluginValidationError) as exc:
+        raise ModuleError(f"module '{manifest.name}': invalid hook specification: {exc}") from exc
+
+
 def register_modules(pm: pluggy.PluginManager, manifests: Iterable[Manifest]) -> None:
     for manifest in manifests:
         plugin = load_plugin(manifest)
         if pm.is_registered(plugin):
             continue
+        add_module_hookspecs(pm, manifest, plugin)
         try:
             pm.register(plugin, name=manifest.name)
         except (ValueError, pluggy.PluginValidationError) as exc:

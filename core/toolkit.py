@@ -36,7 +36,7 @@ from core.declarations import (
 )
 from core.events import Event, acting_user_id, publish  # events, jobs, audit, mail
 from core.extensions import db
-from core.hookspecs import hookimpl
+from core.hookspecs import hookimpl, hookspec
 from core.i18n import (  # gettext and friends; UI: per-locale formatting
     format_currency,
     format_date,
@@ -82,7 +82,7 @@ _l = lazy_gettext
 __all__ = [
     "ACTIONS", "RULES", "ApiResource", "Mapped", "MenuItem", "ObjectAccess", "Permission", "Schedule",
     "SearchHit", "SearchProvider", "Setting", "Subscriber", "TaskSpec", "Widget", "_", "_l", "can", "db",
-    "gettext", "hookimpl", "lazy_gettext", "load_security", "mapped_column", "ngettext", "own_row",
+    "gettext", "hookimpl", "hookspec", "lazy_gettext", "load_security", "mapped_column", "ngettext", "own_row",
     "public", "record_columns", "RecordMixin", "relationship", "require", "sa", "utcnow",
     # UI shell: per-locale formatting (also Jinja filters of the same names)
     "format_currency", "format_date", "format_datetime", "format_number",

@@ -196,3 +196,20 @@ def test_conflicting_declarations_fail_naming_both_modules(make_app, addons) -> 
     addons("conflict")
     with pytest.raises(ModuleError, match="blueprint 'dup_x' is declared by both module 'dup' and module 'dup_x'"):
         make_app(("dup", "dup_x"))
+
+
+def test_a_module_defines_a_hook_that_its_dependents_implement(make_app, addons) -> None:
+    from core import toolkit
+
+    addons("specs")
+    app = make_app(("spec_owner", "spec_user"))
+    with app.app_context():
+        assert toolkit.hook_each("spec_owner_panels", record_id=7) == [("spec_user", [{"title": "panel for 7"}])]
+
+
+def test_a_module_hook_outside_its_namespace_is_refused(make_app, addons) -> None:
+    from core.loader import ModuleError
+
+    addons("specs")
+    with pytest.raises(ModuleError, match="module 'spec_bad': hook 'crm_stolen_name' it defines must start with 'spec_bad_'"):
+        make_app(("spec_bad",))
