@@ -1,0 +1,1 @@
+"""Sales, part 'analytics': what this part gives to the module's hooks (see modules/sales/plugin.py)."""
