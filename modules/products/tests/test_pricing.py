@@ -1,0 +1,111 @@
+"""price_for: the most specific valid price list, quantity breaks, dates, fallback, and each bad input."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from core import toolkit
+from modules.products.models import PriceList, PriceListItem, Product
+from modules.products.pricing import Price, PricingError, price_for
+
+D = Decimal
+DAY = date(2026, 6, 15)
+
+
+@pytest.fixture
+def app(make_app: Any) -> Flask:
+    return make_app(("products",))
+
+
+def _product(sku: str = "LAP-14", price: str = "1000.00", active: bool = True) -> int:
+    product = Product(sku=sku, name=f"Product {sku}", type="goods", unit="pc", cost=D("600.00"),
+                      list_price=D(price), currency="EUR", tax_rate=D("19.00"), active=active)
+    toolkit.db.session.add(product)
+    toolkit.db.session.flush()
+    return product.id
+
+
+def _pricelist(name: str, items: list[tuple[int, str, str]], *, tier: str | None = None, channel: str | None = None,
+               start: date = date(2026, 1, 1), end: date | None = None, currency: str = "EUR",
+               active: bool = True) -> int:
+    pricelist = PriceList(name=name, currency=currency, customer_tier=tier, channel=channel, valid_from=start,
+                          valid_to=end, active=active)
+    pricelist.items = [PriceListItem(product_id=p, min_quantity=D(q), unit_price=D(u)) for p, q, u in items]
+    toolkit.db.session.add(pricelist)
+    toolkit.db.session.flush()
+    return pricelist.id
+
+
+def test_list_price_without_price_lists(app: Flask) -> None:
+    with app.app_context():
+        pid = _product()
+        price = price_for(pid, D("3"), on=DAY)
+        assert price == Price(pid, D("1000.00"), D("1000.00"), "EUR", D("19.00"), D("600.00"), None, None, None)
+        assert isinstance(price.unit_price, Decimal)
+
+
+def test_most_specific_list_and_highest_quantity_break(app: Flask) -> None:
+    with app.app_context():
+        pid = _product()
+        _pricelist("Everyone", [(pid, "1", "990.00"), (pid, "10", "950.00")])
+        _pricelist("Partner", [(pid, "1", "940.00")], channel="partner")
+        gold = _pricelist("Gold", [(pid, "1", "930.00"), (pid, "5", "900.00")], tier="gold")
+        gold_partner = _pricelist("Gold partner", [(pid, "20", "850.00")], tier="gold", channel="partner")
+
+        assert price_for(pid, D("1"), on=DAY).unit_price == D("990.00")
+        assert price_for(pid, D("10"), on=DAY).unit_price == D("950.00")
+        assert price_for(pid, D("9.999"), on=DAY).unit_price == D("990.00")
+        assert price_for(pid, D("1"), channel="partner", on=DAY).pricelist_name == "Partner"
+        assert price_for(pid, D("1"), tier="gold", channel="web", on=DAY).unit_price == D("930.00")
+        five = price_for(pid, D("5"), tier="gold", channel="partner", on=DAY)
+        assert (five.unit_price, five.pricelist_id, five.min_quantity) == (D("900.00"), gold, D("5.000"))
+        twenty = price_for(pid, D("20"), tier="gold", channel="partner", on=DAY)
+        assert (twenty.unit_price, twenty.pricelist_id) == (D("850.00"), gold_partner)
+        # a silver customer gets the lists for everybody only
+        assert price_for(pid, D("5"), tier="silver", on=DAY).pricelist_name == "Everyone"
+
+
+def test_dates_inactive_lists_and_other_currencies_are_ignored(app: Flask) -> None:
+    with app.app_context():
+        pid = _product()
+        _pricelist("Summer", [(pid, "1", "800.00")], start=date(2026, 6, 1), end=date(2026, 8, 31))
+        _pricelist("Off", [(pid, "1", "700.00")], active=False)
+        _pricelist("Dollars", [(pid, "1", "1100.00")], currency="USD")
+        assert price_for(pid, D("1"), on=date(2026, 6, 1)).unit_price == D("800.00")
+        assert price_for(pid, D("1"), on=date(2026, 8, 31)).unit_price == D("800.00")
+        assert price_for(pid, D("1"), on=date(2026, 9, 1)).pricelist_id is None
+        assert price_for(pid, D("1"), on=date(2026, 5, 31)).unit_price == D("1000.00")
+        usd = price_for(pid, D("1"), currency="usd", on=DAY)
+        assert (usd.unit_price, usd.currency) == (D("1100.00"), "USD")
+
+
+def test_bad_inputs_name_the_field(app: Flask) -> None:
+    with app.app_context():
+        pid = _product()
+        old = _pricelist("Spring 2025", [(pid, "1", "900.00")], start=date(2025, 3, 1), end=date(2025, 5, 31))
+        for quantity in (D("0"), D("-1"), "abc", None, D("NaN")):
+            with pytest.raises(PricingError) as error:
+                price_for(pid, quantity, on=DAY)  # type: ignore[arg-type]
+            assert error.value.field == "quantity"
+            assert "greater than zero" in error.value.message
+        with pytest.raises(PricingError) as error:
+            price_for(999999, D("1"), on=DAY)
+        assert (error.value.field, error.value.message) == ("product", "There is no product with the id 999999.")
+        inactive = _product("OLD-1", active=False)
+        with pytest.raises(PricingError) as error:
+            price_for(inactive, D("1"), on=DAY)
+        assert error.value.field == "product" and "OLD-1" in error.value.message
+        with pytest.raises(PricingError) as error:
+            price_for(pid, D("1"), on=DAY, pricelist_id=old)
+        assert error.value.field == "pricelist"
+        assert "Spring 2025" in error.value.message and "expired" in error.value.message
+        assert error.value.message == ("The price list Spring 2025 has expired on Jun 15, 2026: "
+                                       "it was valid Mar 1, 2025 to May 31, 2025.")
+        with pytest.raises(PricingError) as error:
+            price_for(pid, D("1"), currency="CHF", on=DAY)
+        assert error.value.field == "currency" and "CHF" in error.value.message
