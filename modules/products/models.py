@@ -74,6 +74,31 @@ class Product(RecordMixin, db.Model):
     description: Mapped[str | None] = mapped_column(sa.Text)
 
     category: Mapped[Category | None] = relationship("modules.products.models.Category", lazy="raise")
+    related_links: Mapped[list[RelatedProduct]] = relationship(
+        "modules.products.models.RelatedProduct", foreign_keys="modules.products.models.RelatedProduct.product_id",
+        lazy="selectin", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="(modules.products.models.RelatedProduct.kind, modules.products.models.RelatedProduct.id)",
+    )
+
+    @property
+    def related_rows(self) -> list[RelatedProduct]:
+        return list(self.related_links)
+
+    @related_rows.setter
+    def related_rows(self, rows: list[dict[str, Any]] | None) -> None:
+        """Replace the related products by ``[{"related_id", "kind"}]``, keeping rows that stay."""
+        wanted = {(row["related_id"], row["kind"]) for row in rows or []}
+        keep = [link for link in self.related_links if (link.related_id, link.kind) in wanted]
+        have = {(link.related_id, link.kind) for link in keep}
+        for row in rows or []:
+            key = (row["related_id"], row["kind"])
+            if key not in have:
+                keep.append(RelatedProduct(related_id=row["related_id"], kind=row["kind"]))
+                have.add(key)
+        if len(keep) != len(self.related_links) or any(
+                a is not b for a, b in zip(keep, self.related_links, strict=False)):
+            self.related_links = keep
+            self.updated_at = toolkit.utcnow()  # a change of the product: new version
 
     def __str__(self) -> str:
         return f"{self.sku} {self.name}"
@@ -115,6 +140,34 @@ class PriceList(RecordMixin, db.Model):
         cascade="all, delete-orphan", order_by="(modules.products.models.PriceListItem.product_id, "
         "modules.products.models.PriceListItem.min_quantity)",
     )
+
+    @property
+    def item_rows(self) -> list[PriceListItem]:
+        return list(self.items)
+
+    @item_rows.setter
+    def item_rows(self, rows: list[dict[str, Any]] | None) -> None:
+        """Replace the prices by ``[{"product_id", "min_quantity", "unit_price"}]``.
+
+        A price for the same product and quantity keeps its row (its price is
+        updated), so replacing never deletes and re-inserts the same key.
+        """
+        wanted = {(row["product_id"], Decimal(row["min_quantity"])): Decimal(row["unit_price"]) for row in rows or []}
+        keep = []
+        changed = False
+        for item in self.items:
+            key = (item.product_id, Decimal(item.min_quantity))
+            if key in wanted:
+                price = wanted.pop(key)
+                if item.unit_price != price:
+                    item.unit_price = price
+                    changed = True
+                keep.append(item)
+        for (product_id, quantity), price in wanted.items():
+            keep.append(PriceListItem(product_id=product_id, min_quantity=quantity, unit_price=price))
+        if changed or len(keep) != len(self.items) or any(a is not b for a, b in zip(keep, self.items, strict=False)):
+            self.items = keep
+            self.updated_at = toolkit.utcnow()  # a change of the price list: new version
 
     def valid_on(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)

@@ -18,3 +18,32 @@ def crm_models() -> list[type]:
 @toolkit.hookimpl
 def crm_permissions() -> list[Any]:
     return toolkit.load_security("products", Path(__file__).parent)
+
+
+@toolkit.hookimpl
+def crm_blueprints() -> list[Any]:
+    from modules.products import views
+
+    return views.blueprints()
+
+
+@toolkit.hookimpl
+def crm_menu_items() -> list[toolkit.MenuItem]:
+    from modules.products import views
+
+    return views.menu_items()
+
+
+@toolkit.hookimpl
+def crm_api_resources() -> list[toolkit.ApiResource]:
+    from modules.products import api
+
+    return api.api_resources()
+
+
+@toolkit.hookimpl
+def crm_install_data(demo: bool) -> None:
+    if demo:
+        from modules.products import demo as demo_data
+
+        demo_data.load()
