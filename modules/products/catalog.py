@@ -73,6 +73,8 @@ def category_options() -> list[tuple[int, str]]:
 
 def set_path(record: Category) -> None:
     """Give a saved category its path and move the paths of its subtree along (``prepare`` of form and API)."""
+    if record not in db.session:
+        db.session.add(record)
     db.session.flush()  # the id of a new category
     parent = db.session.get(Category, record.parent_id) if record.parent_id is not None else None
     new_path = (parent.path if parent is not None else "") + f"{record.id}/"

@@ -52,9 +52,10 @@ class Exact(fields.Decimal):
     """
 
     def __init__(self, places: int = 2, *, minimum: Decimal = Decimal(0), maximum: Decimal = MAX_MONEY,
-                 min_error: Any = None, max_error: Any = None, **kwargs: Any) -> None:
+                 min_inclusive: bool = True, min_error: Any = None, max_error: Any = None, **kwargs: Any) -> None:
         self.digits = places
-        rules = [validate.Range(min=minimum, error=min_error or _l("Enter {min} or more.")),
+        rules = [validate.Range(min=minimum, min_inclusive=min_inclusive,
+                                error=min_error or _l("Enter {min} or more.")),
                  validate.Range(max=maximum, error=max_error or _l("Enter {max} or less."))]
         super().__init__(places=places, as_string=True, validate=rules, **kwargs)
 
@@ -220,15 +221,10 @@ class ItemSchema(Schema):
         unknown = RAISE
 
     product_id = fields.Integer(required=True, metadata={"label": _l("Product")})
-    min_quantity = Exact(3, load_default=Decimal(1), maximum=MAX_QUANTITY,
+    min_quantity = Exact(3, load_default=Decimal(1), maximum=MAX_QUANTITY, min_inclusive=False,
                          min_error=_l("A quantity break starts above 0."), metadata={"label": _l("From quantity")})
     unit_price = Exact(required=True, min_error=_l("The price cannot be negative."),
                        metadata={"label": _l("Unit price")})
-
-    @validates_schema
-    def _positive(self, data: dict[str, Any], **_kw: Any) -> None:
-        if data.get("min_quantity") is not None and data["min_quantity"] <= 0:
-            raise ValidationError(_("A quantity break starts above 0."), "min_quantity")
 
 
 class _PriceListBase(_Base):
