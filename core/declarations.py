@@ -150,6 +150,10 @@ class ApiResource:
     sortable: tuple[str, ...] = ("id",)
     filterable: tuple[str, ...] = ()
     searchable: tuple[str, ...] = ()
+    #: ``toolkit.Search`` items over model columns: when given, ``?q=`` searches
+    #: like the module's list page does (prefix/key searches an index serves)
+    #: instead of "contains" over ``searchable``
+    search: tuple[Any, ...] = ()
     methods: tuple[str, ...] = ("GET", "POST", "PATCH", "DELETE")
     name: str = ""
     prepare: Callable[[Any, dict[str, Any], bool], None] | None = None

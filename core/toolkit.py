@@ -72,7 +72,14 @@ from core.ui.filters import (  # generic views (core.ui)
     RelatedFilter,
 )
 from core.ui.forms import FieldSpec, FormView  # generic views (core.ui)
-from core.ui.lists import BulkAction, Column, ListView, Search, prefix_search_index  # generic views (core.ui)
+from core.ui.lists import (  # generic views (core.ui)
+    BulkAction,
+    Column,
+    ListView,
+    Search,
+    key_search_index,
+    prefix_search_index,
+)
 from core.ui.timeline import timeline_for  # generic views (core.ui)
 from core.ui.views import crud_blueprint  # generic views (core.ui)
 
@@ -95,7 +102,7 @@ __all__ = [
     "team_departments", "Department", "User",
     # generic views: list, form, detail with timeline, export (core.ui)
     "BoolFilter", "BulkAction", "FieldSpec", "ChoiceFilter", "Column", "DateRangeFilter", "EqualsFilter", "FormView",
-    "ListView", "RelatedFilter", "Search", "crud_blueprint", "prefix_search_index", "timeline_for",
+    "ListView", "RelatedFilter", "Search", "crud_blueprint", "key_search_index", "prefix_search_index", "timeline_for",
 ]
 
 

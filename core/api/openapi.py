@@ -194,13 +194,14 @@ def _resource_paths(spec: APISpec, plugin: MarshmallowPlugin, bound: BoundResour
                 "schema": {"type": "string", "enum": [s for n in sorts for s in (n, f"-{n}")]},
             },
         ]
-        if res.searchable:
+        if res.searchable or res.search:
+            searched = res.searchable or tuple(dict.fromkeys(s.column for s in res.search))
             params.append(
                 {
                     "name": "q",
                     "in": "query",
                     "required": False,
-                    "description": _("Text to search in: %(fields)s.", fields=", ".join(res.searchable)),
+                    "description": _("Text to search in: %(fields)s.", fields=", ".join(searched)),
                     "schema": {"type": "string", "maxLength": 200},
                 }
             )

@@ -103,7 +103,7 @@ def reject_unknown(args: MultiDict[str, str], allowed: set[str] | tuple[str, ...
 def parse_list_args(bound: BoundResource, args: MultiDict[str, str]) -> ListQuery:
     """Check and parse ``limit``, ``cursor``, ``sort``, ``q`` and the filters."""
     res = bound.resource
-    allowed = {"limit", "cursor", "sort", *res.filterable, *(("q",) if res.searchable else ())}
+    allowed = {"limit", "cursor", "sort", *res.filterable, *(("q",) if res.searchable or res.search else ())}
     reject_unknown(args, allowed)
     limit = parse_limit(args)
     sort = parse_sort(bound, _single(args, "sort") if "sort" in args else None)
@@ -144,7 +144,11 @@ def build_statement(bound: BoundResource, query: ListQuery, scoped: sa.Select[An
     stmt = scoped
     for condition in query.filters:
         stmt = stmt.where(condition)
-    if query.search:
+    if query.search and bound.resource.search:
+        from core.ui.lists import search_condition
+
+        stmt = stmt.where(search_condition(bound.resource.model, bound.resource.search, query.search))
+    elif query.search:
         pattern = _like_pattern(query.search)
         stmt = stmt.where(
             sa.or_(*(bound.columns[name].ilike(pattern, escape="\\") for name in bound.resource.searchable))

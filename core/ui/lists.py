@@ -28,7 +28,7 @@ from core.ui.filters import Filter
 from core.ui.paging import Page, Sort, fetch_page
 from core.ui.values import Formatter, choice_map
 
-SEARCH_MODES = ("contains", "prefix", "exact")
+SEARCH_MODES = ("contains", "prefix", "exact", "key")
 #: longest search text taken from the URL (longer input is cut, not refused)
 MAX_QUERY = 200
 SESSION_KEY = "crm_list_columns"
@@ -74,7 +74,10 @@ class Column:
 class Search:
     """A searched column. ``contains`` (default) finds text anywhere (``ILIKE '%x%'``);
     ``prefix`` finds values starting with the text and can use an index made by
-    ``prefix_search_index``; ``exact`` compares for equality."""
+    ``prefix_search_index``; ``exact`` compares for equality; ``key`` is for
+    columns that hold a normalised key (lower-case name, e-mail, E.164 phone):
+    it finds keys starting with the normalised text, and one index made by
+    ``key_search_index`` serves both that search and exact lookups (dedupe)."""
 
     column: str
     mode: str = "contains"
@@ -282,29 +285,7 @@ class ListView:
         return stmt.where(*conds) if conds else stmt
 
     def _search_condition(self, q: str, walk: bool = False) -> Any:
-        dialect = _dialect()
-        parts = []
-        for s in self.search:
-            text = s.normalize(q) if s.normalize is not None else q
-            if not text:
-                continue
-            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            col = getattr(self.model, s.column)
-            if walk and dialect == "sqlite":
-                # an expression instead of the bare column: SQLite then walks the sort index
-                # (PostgreSQL weighs both plans from its statistics by itself)
-                col = sa.func.coalesce(col, "")
-            if s.mode == "exact":
-                parts.append(col == text)
-            elif s.mode == "prefix":
-                # matches the index prefix_search_index() creates on each database
-                if dialect == "postgresql":
-                    parts.append(sa.func.lower(col).like(escaped.lower() + "%", escape="\\"))
-                else:
-                    parts.append(col.like(escaped + "%", escape="\\"))
-            else:
-                parts.append(col.ilike("%" + escaped + "%", escape="\\"))
-        return sa.or_(*parts) if parts else sa.false()
+        return search_condition(self.model, self.search, q, walk=walk)
 
     def select_columns(self, stmt: sa.Select[Any], columns: Sequence[Column], sort: Sort) -> sa.Select[Any]:
         """Only what is shown: visible columns, the sort key and id, joined relations."""
@@ -394,6 +375,77 @@ def _with_permission(action: BulkAction, permission: str) -> BulkAction:
     from dataclasses import replace
 
     return replace(action, permission=permission)
+
+
+def search_condition(model: Any, searches: Sequence[Search], q: str, walk: bool = False) -> Any:
+    """The ``WHERE`` part for text ``q`` over ``searches`` (lists and the API's ``?q=`` share it)."""
+    dialect = _dialect()
+    parts = []
+    for s in searches:
+        text = s.normalize(q) if s.normalize is not None else q
+        if not text:
+            continue
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        col = getattr(model, s.column)
+        if walk and dialect == "sqlite":
+            # an expression instead of the bare column: SQLite then walks the sort index
+            # (PostgreSQL weighs both plans from its statistics by itself)
+            col = sa.func.coalesce(col, "")
+        if s.mode == "exact":
+            parts.append(col == text)
+        elif s.mode == "key":
+            parts.append(_key_prefix(col, text, escaped, dialect))
+        elif s.mode == "prefix":
+            # matches the index prefix_search_index() creates on each database
+            if dialect == "postgresql":
+                parts.append(sa.func.lower(col).like(escaped.lower() + "%", escape="\\"))
+            else:
+                parts.append(col.like(escaped + "%", escape="\\"))
+        else:
+            parts.append(col.ilike("%" + escaped + "%", escape="\\"))
+    return sa.or_(*parts) if parts else sa.false()
+
+
+def _key_prefix(col: Any, text: str, escaped: str, dialect: str) -> Any:
+    """Keys starting with ``text``, in the form key_search_index()'s index serves.
+
+    PostgreSQL: ``LIKE 'abc%'`` on a ``text_pattern_ops`` index (byte order, any
+    collation). SQLite: the range ``>= 'abc' AND < 'abd'`` on a plain index
+    (its LIKE is case-insensitive and could only use a NOCASE index, which
+    exact lookups cannot use).
+    """
+    if dialect == "postgresql":
+        return col.like(escaped + "%", escape="\\")
+    if dialect == "sqlite":
+        upper = _next_prefix(text)
+        return sa.and_(col >= text, col < upper) if upper is not None else col >= text
+    return col.like(escaped + "%", escape="\\")
+
+
+def _next_prefix(text: str) -> str | None:
+    """The smallest string greater than every string starting with ``text`` (None: there is none)."""
+    stripped = text.rstrip(chr(0x10FFFF))
+    if not stripped:
+        return None
+    following = ord(stripped[-1]) + 1
+    if 0xD800 <= following <= 0xDFFF:  # surrogates are not characters; skip to the next one
+        following = 0xE000
+    return stripped[:-1] + chr(following)
+
+
+def key_search_index(table: str, column: str, name: str | None = None) -> None:
+    """In a migration: the one index a ``Search(column, "key")`` and exact lookups of the key use.
+
+    PostgreSQL gets ``col text_pattern_ops`` (serves ``=`` and ``LIKE 'abc%'``);
+    SQLite a plain index (serves ``=`` and the range a key search uses).
+    """
+    from alembic import op
+
+    name = name or f"ix_{table}_{column}"
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(sa.text(f'CREATE INDEX "{name}" ON "{table}" ("{column}" text_pattern_ops)'))
+    else:
+        op.execute(sa.text(f'CREATE INDEX "{name}" ON "{table}" ("{column}")'))
 
 
 def prefix_search_index(table: str, column: str, name: str | None = None) -> None:

@@ -20,6 +20,16 @@ from modules.contacts.normalize import person_name
 db = toolkit.db
 
 
+KEY_COLUMNS = ("name_key", "email_key", "phone_key")
+
+
+def _key_indexes(table: str) -> tuple[sa.Index, ...]:
+    """One index per normalised key: serves exact lookups (dedupe, import) and the lists'
+    prefix search alike (``toolkit.key_search_index``; byte order on PostgreSQL)."""
+    return tuple(sa.Index(f"ix_{table}_{column}", column, postgresql_ops={column: "text_pattern_ops"})
+                 for column in KEY_COLUMNS)
+
+
 def _todo_index(table: str) -> sa.Index:
     """Rows whose completeness is not computed yet (partial: empty once the task caught up)."""
     return sa.Index(f"ix_{table}_completeness_todo", "id", sqlite_where=sa.text("completeness IS NULL"),
@@ -30,9 +40,9 @@ class ProfileMixin:
     """Profile fields companies and people share."""
 
     email: Mapped[str | None] = mapped_column(sa.String(254))
-    email_key: Mapped[str | None] = mapped_column(sa.String(254), index=True)
+    email_key: Mapped[str | None] = mapped_column(sa.String(254))
     phone: Mapped[str | None] = mapped_column(sa.String(32))
-    phone_key: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    phone_key: Mapped[str | None] = mapped_column(sa.String(32))
     mobile: Mapped[str | None] = mapped_column(sa.String(32))
     street: Mapped[str | None] = mapped_column(sa.String(200))
     city: Mapped[str | None] = mapped_column(sa.String(100))
@@ -86,10 +96,11 @@ class Company(ProfileMixin, RecordMixin, db.Model):
     __table_args__ = (
         sa.Index("ix_contacts_company_updated", "updated_at", "id"),
         _todo_index("contacts_company"),
+        *_key_indexes("contacts_company"),
     )
 
     name: Mapped[str] = mapped_column(sa.String(200))
-    name_key: Mapped[str] = mapped_column(sa.String(200), index=True)
+    name_key: Mapped[str] = mapped_column(sa.String(200))
     type: Mapped[str] = mapped_column(sa.String(20), default="customer")
     website: Mapped[str | None] = mapped_column(sa.String(200))
     industry: Mapped[str | None] = mapped_column(sa.String(100))
@@ -124,11 +135,16 @@ class Contact(ProfileMixin, RecordMixin, db.Model):
         sa.Index("ix_contacts_contact_source", "source_channel"),
         sa.Index("ix_contacts_contact_country", "country"),
         sa.Index("ix_contacts_contact_completeness", "completeness"),
+        *_key_indexes("contacts_contact"),
     )
+
+    #: no index of its own: ix_contacts_contact_owner_updated starts with it (one index fewer
+    #: to keep up on every insert of an import)
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"), nullable=True)
 
     first_name: Mapped[str | None] = mapped_column(sa.String(100))
     last_name: Mapped[str] = mapped_column(sa.String(100))
-    name_key: Mapped[str] = mapped_column(sa.String(201), index=True)
+    name_key: Mapped[str] = mapped_column(sa.String(201))
     company_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("contacts_company.id", ondelete="SET NULL"), index=True
     )

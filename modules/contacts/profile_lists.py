@@ -97,14 +97,16 @@ def language_phone_query(q: str) -> str | None:
 
 def key_searches(*, last_name: bool) -> list[toolkit.Search]:
     """The list searches of a company (``last_name=False``) or contact list."""
-    searches = [toolkit.Search("name_key", "prefix", normalize=name_query)]
+    # the keys are stored normalised: one index per key serves these searches and the
+    # exact lookups of dedupe and import (toolkit.key_search_index)
+    searches = [toolkit.Search("name_key", "key", normalize=name_query)]
     if last_name:
         searches.append(toolkit.Search("last_name", "prefix", normalize=last_name_query))
     searches += [
-        toolkit.Search("email_key", "prefix", normalize=email_query),
-        toolkit.Search("phone_key", "prefix", normalize=phone_query),
-        toolkit.Search("phone_key", "prefix", normalize=national_phone_query),
-        toolkit.Search("phone_key", "prefix", normalize=language_phone_query),
+        toolkit.Search("email_key", "key", normalize=email_query),
+        toolkit.Search("phone_key", "key", normalize=phone_query),
+        toolkit.Search("phone_key", "key", normalize=national_phone_query),
+        toolkit.Search("phone_key", "key", normalize=language_phone_query),
     ]
     return searches
 

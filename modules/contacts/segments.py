@@ -35,6 +35,7 @@ from core.toolkit import _, _l, ngettext, sa
 from modules.contacts import choices
 from modules.contacts.exporter import vcard_export
 from modules.contacts.models import Company, Contact, Segment
+from modules.contacts.profile_lists import key_searches
 from modules.contacts.schemas import SegmentSchema
 from modules.contacts.segment_filters import (
     NO_VALUE,
@@ -360,7 +361,7 @@ people = MembersList(
         toolkit.Column("last_interaction_at", _l("Last interaction"), visible=False),
         toolkit.Column("updated_at", _l("Last changed"), sortable=True),
     ],
-    search=["last_name", "first_name", "email"],
+    search=key_searches(last_name=True),  # the contact list's search: prefix of normalised keys, indexed
     default_sort="-updated_at", count_cap=COUNT_CAP, template="contacts/segment_members.html",
     exports={"vcf": vcard_export},  # vCard 4.0 (exporter.py, C3)
 )
@@ -379,7 +380,7 @@ companies = MembersList(
         toolkit.Column("last_interaction_at", _l("Last interaction"), visible=False),
         toolkit.Column("updated_at", _l("Last changed"), sortable=True),
     ],
-    search=["name", "email"],
+    search=key_searches(last_name=False),
     default_sort="-updated_at", count_cap=COUNT_CAP, template="contacts/segment_members.html",
 )
 

@@ -1,0 +1,56 @@
+"""One index per normalised key serves the lists' search and dedupe's exact lookups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from core import toolkit
+from core.ui.lists import _next_prefix
+from modules.contacts.tests.profile_helpers import add
+
+
+def _plan(sql: str) -> str:
+    with toolkit.db.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            return " ".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + sql))
+        return " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+
+
+def test_key_search_and_exact_lookup_use_the_same_index(make_app: Any) -> None:
+    app = make_app(("contacts",))
+    add(app, "contact", first_name="Zoë", last_name="Müller", email="Zoe.Mueller@Example.de", phone="+49301234567")
+    add(app, "contact", first_name="Ann", last_name="Zoeller", email="ann@example.com")
+    from modules.contacts.models import Contact
+    from modules.contacts.profile_lists import key_searches
+
+    with app.test_request_context():
+        from core.ui.lists import search_condition
+
+        for text, expected in (("zoe", ["Müller", "Zoeller"]), ("ZOË MÜ", ["Müller"]), ("zoe.mu", ["Müller"]),
+                               ("+49 30 123", ["Müller"]), ("oeller", []), ("Zoell", ["Zoeller"])):
+            cond = search_condition(Contact, key_searches(last_name=True), text)
+            stmt = toolkit.sa.select(Contact.last_name).where(cond).order_by(Contact.id)
+            assert toolkit.db.session.scalars(stmt).all() == expected, text
+        for column in ("name_key", "email_key", "phone_key"):
+            col = getattr(Contact, column)
+            search = search_condition(Contact, [toolkit.Search(column, "key")], "zo")
+            for stmt in (toolkit.sa.select(Contact.id).where(search),
+                         toolkit.sa.select(Contact.id).where(col == "zoe")):
+                sql = str(stmt.compile(toolkit.db.engine, compile_kwargs={"literal_binds": True}))
+                assert f"ix_contacts_contact_{column}" in _plan(sql), sql
+    with app.app_context():
+        indexes = {ix["name"] for ix in toolkit.sa.inspect(toolkit.db.engine).get_indexes("contacts_contact")}
+    assert "ix_contacts_contact_name_key" in indexes and "ix_contacts_contact_owner_updated" in indexes
+    # one index per key, and the owner's own index is gone (owner_updated starts with owner_id)
+    assert not {"ix_contacts_contact_name_key_prefix", "ix_contacts_contact_email_key_prefix",
+                "ix_contacts_contact_phone_key_prefix", "ix_contacts_contact_owner_id"} & indexes
+
+
+@pytest.mark.parametrize(("text", "upper"), [
+    ("abc", "abd"), ("a", "b"), ("z\U0010ffff", "{"), ("\U0010ffff", None), ("\ud7ff", "\ue000"),
+])
+def test_next_prefix_bounds_every_string_with_the_prefix(text: str, upper: str | None) -> None:
+    assert _next_prefix(text) == upper
