@@ -47,3 +47,10 @@ def crm_install_data(demo: bool) -> None:
         from modules.products import demo as demo_data
 
         demo_data.load()
+
+
+@toolkit.hookimpl
+def crm_cli_commands() -> list[Any]:
+    from modules.products import cli
+
+    return cli.commands()
