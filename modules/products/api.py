@@ -27,17 +27,18 @@ def api_resources() -> list[toolkit.ApiResource]:
             sortable=("id", "sku", "name", "list_price", "updated_at"),
             filterable=("category_id", "type", "active", "currency"),
             searchable=("sku", "name"),
+            search=(toolkit.Search("sku", "prefix"), toolkit.Search("name", "prefix")),
         ),
         toolkit.ApiResource(
             path="price-lists", name="price_lists", model=PriceList, schema=PriceListSchema,
             object="products.pricelist",
             sortable=("id", "name", "valid_from", "updated_at"),
             filterable=("currency", "customer_tier", "channel", "active"),
-            searchable=("name",),
+            searchable=("name",), search=(toolkit.Search("name", "prefix"),),
         ),
         toolkit.ApiResource(
             path="product-categories", name="product_categories", model=Category, schema=CategorySchema,
             object="products.category", sortable=("id", "name", "path"), filterable=("parent_id",),
-            searchable=("name",), prepare=catalog.prepare_category,
+            searchable=("name",), search=(toolkit.Search("name", "prefix"),), prepare=catalog.prepare_category,
         ),
     ]

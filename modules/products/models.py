@@ -30,7 +30,7 @@ class Category(RecordMixin, db.Model):
 
     __tablename__ = "products_category"
 
-    name: Mapped[str] = mapped_column(sa.String(100))
+    name: Mapped[str] = mapped_column(sa.String(100), index=True)
     parent_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("products_category.id", ondelete="RESTRICT"), index=True
     )
@@ -57,10 +57,11 @@ class Product(RecordMixin, db.Model):
         sa.Index("ix_products_product_type", "type"),
         sa.Index("ix_products_product_active", "active"),
         sa.Index("ix_products_product_list_price", "list_price"),
+        sa.Index("ix_products_product_currency", "currency"),
     )
 
     sku: Mapped[str] = mapped_column(sa.String(40), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(200))
+    name: Mapped[str] = mapped_column(sa.String(200), index=True)
     category_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("products_category.id", ondelete="SET NULL"), index=True
     )
@@ -125,7 +126,16 @@ class PriceList(RecordMixin, db.Model):
     ``valid_from`` to ``valid_to`` (both inclusive; no ``valid_to``: open-ended)."""
 
     __tablename__ = "products_pricelist"
-    __table_args__ = (sa.Index("ix_products_pricelist_lookup", "currency", "active", "valid_from"),)
+    __table_args__ = (
+        sa.Index("ix_products_pricelist_lookup", "currency", "active", "valid_from"),
+        # the list's filters and sorts
+        sa.Index("ix_products_pricelist_valid_from", "valid_from", "id"),
+        sa.Index("ix_products_pricelist_valid_to", "valid_to", "id"),
+        sa.Index("ix_products_pricelist_updated", "updated_at", "id"),
+        sa.Index("ix_products_pricelist_tier", "customer_tier"),
+        sa.Index("ix_products_pricelist_channel", "channel"),
+        sa.Index("ix_products_pricelist_active", "active"),
+    )
 
     name: Mapped[str] = mapped_column(sa.String(100), index=True)
     currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")

@@ -99,7 +99,7 @@ product_list = toolkit.ListView(
         Column("category.name", _l("Category")),
         Column("type", _l("Type"), choices=choices.PRODUCT_TYPES),
         Column("unit", _l("Unit")),
-        Column("cost", _l("Cost"), sortable=True, visible=False, format=_money),
+        Column("cost", _l("Cost"), visible=False, format=_money),
         Column("list_price", _l("List price"), sortable=True, format=_money),
         Column("currency", _l("Currency")),
         Column("tax_rate", _l("Tax rate"), format=_percent, visible=False),
