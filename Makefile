@@ -13,7 +13,7 @@ setup: $(VENV)/.installed node_modules/.installed
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip setuptools wheel
-	$(PIP) install -q -e '.[test,postgres,redis,contacts]'
+	$(PIP) install -q -e '.[test,postgres,redis,contacts,sales]'
 	@touch $@
 
 # crm_hello: the sample third-party module, a pip package found through its
