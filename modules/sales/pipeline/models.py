@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from core import toolkit
 from core.toolkit import Mapped, RecordMixin, mapped_column, relationship, sa
@@ -127,6 +128,9 @@ class Opportunity(RecordMixin, db.Model):
 
     pipeline: Mapped[Pipeline] = relationship("modules.sales.pipeline.models.Pipeline", lazy="raise")
     stage: Mapped[Stage] = relationship("modules.sales.pipeline.models.Stage", lazy="raise")
+    company: Mapped[Any] = relationship("modules.contacts.models.Company", lazy="raise", viewonly=True)
+    contact: Mapped[Any] = relationship("modules.contacts.models.Contact", lazy="raise", viewonly=True)
+    owner: Mapped[Any] = relationship(lambda: toolkit.User, lazy="raise", viewonly=True)
     lines: Mapped[list[OpportunityLine]] = relationship(
         "modules.sales.pipeline.models.OpportunityLine", back_populates="opportunity", lazy="raise",
         cascade="all, delete-orphan", order_by="modules.sales.pipeline.models.OpportunityLine.id",
@@ -204,6 +208,9 @@ class Quota(db.Model):
     currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
     version: Mapped[int] = mapped_column(sa.Integer, default=1, nullable=False)
 
+    user: Mapped[Any] = relationship(lambda: toolkit.User, lazy="raise", viewonly=True)
+    department: Mapped[Any] = relationship(lambda: toolkit.Department, lazy="raise", viewonly=True)
+
     __mapper_args__ = {"version_id_col": version}
 
 
@@ -226,6 +233,10 @@ class SalesRecord(RecordMixin, db.Model):
     contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts_contact.id", ondelete="RESTRICT"))
     notes: Mapped[str | None] = mapped_column(sa.Text)
     order_ref: Mapped[str | None] = mapped_column(sa.String(40))
+
+    company: Mapped[Any] = relationship("modules.contacts.models.Company", lazy="raise", viewonly=True)
+    contact: Mapped[Any] = relationship("modules.contacts.models.Contact", lazy="raise", viewonly=True)
+    owner: Mapped[Any] = relationship(lambda: toolkit.User, lazy="raise", viewonly=True)
 
 
 def all_models() -> list[type]:

@@ -126,6 +126,30 @@ class SalesHelper:
             return int(toolkit.db.session.scalar(stmt) or 0)
 
 
+class EventLog:
+    """Records every domain event the app publishes (after commit), as core hands them to ``crm_event_published``."""
+
+    def __init__(self) -> None:
+        self.events: list[toolkit.Event] = []
+
+    @toolkit.hookimpl
+    def crm_event_published(self, event: toolkit.Event) -> None:
+        self.events.append(event)
+
+    def names(self) -> list[str]:
+        return [e.name for e in self.events]
+
+
+def api_headers(app: Flask, user: Any) -> dict[str, str]:
+    """``Authorization`` header with a fresh personal API token of ``user``."""
+    from core.security.tokens import create_token
+
+    with app.app_context():
+        _row, token = create_token(toolkit.db.session.get(toolkit.User, user.id), "test")
+        toolkit.db.session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
 @pytest.fixture
 def sales_app(make_app: Callable[..., Flask]) -> Flask:
     """An app with contacts, products and sales installed (no demo data)."""
@@ -135,3 +159,11 @@ def sales_app(make_app: Callable[..., Flask]) -> Flask:
 @pytest.fixture
 def sales(sales_app: Flask) -> SalesHelper:
     return SalesHelper(sales_app)
+
+
+@pytest.fixture
+def sales_events(sales_app: Flask) -> EventLog:
+    """The domain events ``sales_app`` publishes from now on."""
+    log = EventLog()
+    sales_app.extensions["crm"].pm.register(log, name="sales-test-event-log")
+    return log
