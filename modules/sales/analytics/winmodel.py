@@ -90,6 +90,21 @@ class WinModel:
                 found[name] = _key(sample.get(name))
         return found
 
+    def add(self, sample: Mapping[str, Any], won: bool) -> None:
+        """Count one closed sample."""
+        column = 0 if won else 1
+        if won:
+            self.won += 1
+        else:
+            self.lost += 1
+        counts = self.counts
+        for name, value in self.values(sample).items():
+            cell = counts[name].get(value)
+            if cell is None:
+                cell = counts[name][value] = [0, 0]
+            cell[column] += 1
+        self._weights.clear()
+
     # -- scoring -------------------------------------------------------------------------------
 
     def weight(self, feature: str, value: str) -> float:
@@ -168,22 +183,15 @@ def train(samples: Iterable[Mapping[str, Any]], *, alpha: float = ALPHA, bands: 
     """
     rows = samples if isinstance(samples, list) else list(samples)
     cuts = amount_cuts((r.get("amount") for r in rows), bands) if "amount_band" in features else []
-    model = WinModel(won=0, lost=0, counts={f: {} for f in features}, cuts=cuts, alpha=alpha, features=features)
-    won = lost = 0
-    counts = model.counts
+    model = empty_model(cuts, alpha=alpha, features=features)
     for row in rows:
-        column = 0 if row["won"] else 1
-        if column == 0:
-            won += 1
-        else:
-            lost += 1
-        for name, value in model.values(row).items():
-            cell = counts[name].get(value)
-            if cell is None:
-                cell = counts[name][value] = [0, 0]
-            cell[column] += 1
-    model.won, model.lost = won, lost
+        model.add(row, bool(row["won"]))
     return model
+
+
+def empty_model(cuts: Sequence[Decimal] = (), *, alpha: float = ALPHA, features: tuple[str, ...] = FEATURES) -> WinModel:
+    """A model without samples, to be fed one at a time with ``add`` (streaming a million rows)."""
+    return WinModel(won=0, lost=0, counts={f: {} for f in features}, cuts=list(cuts), alpha=alpha, features=features)
 
 
 def auc(scores: Sequence[float], labels: Sequence[bool]) -> float | None:
