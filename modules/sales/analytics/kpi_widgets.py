@@ -163,9 +163,9 @@ def revenue_growth(user: Any) -> dict[str, Any]:
     month_growth = _growth(found.get((this_month, currency), ZERO), found.get((year_ago, currency), ZERO))
     figures = [
         {"label": _("Revenue (12 months)"), "value": last[currency], "currency": currency,
-         "delta": growth, "hint": _("%% against the 12 months before")},
+         "delta": growth, "hint": _("% vs. the 12 months before")},
         {"label": _("Revenue this month"), "value": found.get((this_month, currency), ZERO), "currency": currency,
-         "delta": month_growth, "hint": _("%% against the same month last year")},
+         "delta": month_growth, "hint": _("% vs. the same month last year")},
     ]
     return {"figures": figures}
 
@@ -297,7 +297,7 @@ def stage_conversion(user: Any) -> dict[str, Any]:
     context["chart"] = {
         "type": "bar", "labels": labels, "label_title": _("Stage"),
         "datasets": [
-            {"label": _("Won, % of those that reached the stage"),
+            {"label": _("Won, share of those that reached the stage (%)"),
              "data": [_pct(counts[s][1], counts[s][0]) or 0 for s, _n, _p in stages]},
             {"label": _("Closed deals that reached the stage"), "data": [counts[s][0] for s, _n, _p in stages]},
         ],

@@ -258,7 +258,7 @@ def test_win_rate_deal_size_cycle_and_conversion_by_stage(sales_app, sales, make
     with sales_app.app_context():
         refresh_kpis()
     chart = _render(sales_app, admin, w.stage_conversion)
-    won_share = _series(chart, "Won, % of those that reached the stage")
+    won_share = _series(chart, "Won, share of those that reached the stage (%)")
     reached = _series(chart, "Closed deals that reached the stage")
     # New: 4 closed deals reached it, 2 won; Qualified: 3 reached (A, B, C), 2 won; Proposal, Negotiation: 2 of 2
     assert reached == {"New": 4, "Qualified": 3, "Proposal": 2, "Negotiation": 2}
