@@ -8,6 +8,7 @@ same message on the same field, before anything is written.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask import has_request_context, request
@@ -171,7 +172,7 @@ class OpportunitySchema(_Record):
         "label": _l("Stage"), "help": _l("Empty: the first stage of the pipeline.")})
     company_id = fields.Integer(allow_none=True, metadata={"label": _l("Company")})
     contact_id = fields.Integer(allow_none=True, metadata={"label": _l("Contact")})
-    amount = _money(load_default="0.00", metadata={"label": _l("Amount")})
+    amount = _money(load_default=Decimal("0.00"), metadata={"label": _l("Amount")})
     currency = _currency(allow_none=True, metadata={"label": _l("Currency"), "help": _l("Empty: the pipeline's.")})
     expected_close = fields.Date(allow_none=True, metadata={"label": _l("Expected close")})
     probability = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100), metadata={

@@ -181,6 +181,11 @@ def prepare_opportunity(opp: Opportunity, data: dict[str, Any], creating: bool) 
     A new opportunity starts in the first open stage of its pipeline unless a
     stage is given; a stage change on an existing one goes through ``move``.
     """
+    with db.session.no_autoflush:
+        _prepare(opp, creating)
+
+
+def _prepare(opp: Opportunity, creating: bool) -> None:
     from marshmallow import ValidationError
 
     if opp.company_id is None and opp.contact_id is None:
@@ -188,16 +193,22 @@ def prepare_opportunity(opp: Opportunity, data: dict[str, Any], creating: bool) 
     pipeline = db.session.get(Pipeline, opp.pipeline_id) if opp.pipeline_id is not None else None
     if pipeline is None:
         raise ValidationError({"pipeline_id": [_("Choose an existing pipeline.")]})
+    if not opp.currency:
+        opp.currency = pipeline.currency
+    if opp.priority is None:
+        opp.priority = 0
     if creating:
+        user_id = toolkit.acting_user_id()
+        if opp.owner_id is None and user_id is not None:  # an empty salesperson field means "me"
+            opp.owner_id = user_id
+            if opp.department_id is None:
+                opp.department_id = db.session.scalar(
+                    sa.select(toolkit.User.department_id).where(toolkit.User.id == user_id))
         stage = db.session.get(Stage, opp.stage_id) if opp.stage_id is not None else first_open_stage(pipeline.id)
         if stage is None or stage.pipeline_id != pipeline.id:
             raise ValidationError({"stage_id": [_("Choose a stage of this opportunity's pipeline.")]})
         if stage.is_lost and not (opp.lost_reason or "").strip():
             raise ValidationError({"lost_reason": [_("Give the reason why the opportunity was lost.")]})
-        if not opp.currency:
-            opp.currency = pipeline.currency
-        if opp.priority is None:
-            opp.priority = 0
         opp.kanban_rank = top_rank(stage.id)
         if not opp.probability_manual:
             opp.probability = stage.probability
@@ -209,6 +220,10 @@ def prepare_opportunity(opp: Opportunity, data: dict[str, Any], creating: bool) 
         _publish(event, opp)
         return
     state = sa.inspect(opp)
+    for attr in ("owner_id", "department_id"):  # an empty salesperson/team field keeps the current one
+        history = getattr(state.attrs, attr).history
+        if getattr(opp, attr) is None and history.deleted and history.deleted[0] is not None:
+            setattr(opp, attr, history.deleted[0])
     stage_hist = state.attrs.stage_id.history
     pipe_hist = state.attrs.pipeline_id.history
     if pipe_hist.has_changes():
