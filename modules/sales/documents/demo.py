@@ -39,14 +39,13 @@ def install_data(demo: bool) -> None:
             valid_until=today + timedelta(days=20 + index), owner_id=opp.owner_id, department_id=opp.department_id,
             notes="Demo quote",
         )
-        db.session.add(quote)
         try:
             services.fill_quote(quote, [{"product_id": p.id, "quantity": Decimal(1 + (index + n) % 5),
                                          "discount": Decimal(5 * (n % 2))} for n, p in enumerate(picked)],
                                 creating=True)
         except services.DocumentError:
-            db.session.expunge(quote)
             continue
+        db.session.add(quote)
         db.session.flush()
         if index % 4 == 3:
             services.mark_sent(quote)

@@ -277,6 +277,11 @@ def check_quote_header(quote: Quote) -> None:
 
 def fill_quote(quote: Quote, rows: Iterable[Mapping[str, Any]] | None, *, creating: bool) -> Quote:
     """Check the header, price the lines (when given) and compute the totals; the caller commits."""
+    with db.session.no_autoflush:  # a new quote may already be in the session, still without its number
+        return _fill_quote(quote, rows, creating=creating)
+
+
+def _fill_quote(quote: Quote, rows: Iterable[Mapping[str, Any]] | None, *, creating: bool) -> Quote:
     if not creating and quote.status not in EDITABLE_QUOTE_STATES:
         raise DocumentError("status", _("A quote that is %(status)s can no longer be changed; revise it instead.",
                                         status=quote_status_label(quote.status)))

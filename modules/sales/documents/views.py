@@ -716,9 +716,7 @@ def blueprints() -> list[Blueprint]:
 
 
 def menu_items() -> list[toolkit.MenuItem]:
-    import modules.sales.pipeline as _p  # TEMP-S2: until the pipeline part gives the "sales" menu
-    tmp = [] if hasattr(_p, "menu_items") else [toolkit.MenuItem("sales", _l("Sales"), order=30)]
-    return tmp + [
+    return [
         toolkit.MenuItem("sales.quotes", _l("Quotes"), endpoint="sales_quotes.list", permission="sales.quote.read",
                          parent="sales", order=40),
         toolkit.MenuItem("sales.orders", _l("Sales orders"), endpoint="sales_orders.list",
