@@ -180,3 +180,15 @@ def test_second_saver_gets_a_conflict_and_nothing_is_overwritten(app: Flask, man
     assert get(app, "Product", laptop).name == "Laptop (first)"
     with app.app_context():
         assert toolkit.db.session.get(toolkit.User, manager.user.id) is not None
+
+
+def test_a_category_with_subcategories_cannot_be_deleted(app: Flask, manager: Any) -> None:
+    hardware = category(app, "Hardware")
+    laptops = category(app, "Laptops", hardware)
+    laptop = product(app, "LAP-1", category_id=laptops)
+    response = post_form(manager, f"/products/categories/{hardware}/delete", {})
+    assert response.status_code == 302
+    assert get(app, "Category", hardware) is not None and count(app, "Category") == 2
+    # a leaf category can go; its products stay, without a category
+    assert post_form(manager, f"/products/categories/{laptops}/delete", {}).status_code == 302
+    assert count(app, "Category") == 1 and get(app, "Product", laptop).category_id is None

@@ -109,3 +109,40 @@ def test_bad_inputs_name_the_field(app: Flask) -> None:
         with pytest.raises(PricingError) as error:
             price_for(pid, D("1"), currency="CHF", on=DAY)
         assert error.value.field == "currency" and "CHF" in error.value.message
+
+
+def test_an_explicit_price_list_must_be_usable(app: Flask) -> None:
+    with app.app_context():
+        pid = _product()
+        other = _product("BAG-1", "30.00")
+        later = _pricelist("Autumn", [(pid, "1", "950.00")], start=date(2026, 9, 1), end=None)
+        off = _pricelist("Paused", [(pid, "1", "940.00")], active=False)
+        usd = _pricelist("Dollars", [(pid, "1", "1100.00")], currency="USD")
+        gold = _pricelist("Gold", [(pid, "1", "900.00")], tier="gold")
+        cases = [
+            (later, {}, "The price list Autumn is not valid yet on Jun 15, 2026: it is valid from Sep 1, 2026 on."),
+            (off, {}, "The price list Paused (valid from Jan 1, 2026 on) is inactive."),
+            (usd, {}, "The price list Dollars (valid from Jan 1, 2026 on) is in USD, not in EUR."),
+            (gold, {"tier": "silver"}, "The price list Gold is for gold customers only."),
+            (123456, {}, "There is no price list with the id 123456."),
+        ]
+        for list_id, extra, message in cases:
+            with pytest.raises(PricingError) as error:
+                price_for(pid, D("1"), on=DAY, pricelist_id=list_id, **extra)
+            assert (error.value.field, error.value.message) == ("pricelist", message)
+        chosen = price_for(pid, D("2"), on=DAY, pricelist_id=gold, tier="gold")
+        assert (chosen.unit_price, chosen.pricelist_name) == (D("900.00"), "Gold")
+        # a product the chosen list does not price costs its list price
+        fallback = price_for(other, D("2"), on=DAY, pricelist_id=gold)
+        assert (fallback.unit_price, fallback.pricelist_id) == (D("30.00"), None)
+        # without asking for it, the gold list is not used for a customer of unknown tier
+        assert price_for(pid, D("1"), on=DAY).unit_price == D("1000.00")
+
+
+def test_quantities_may_be_given_as_int_or_text(app: Flask) -> None:
+    with app.app_context():
+        pid = _product()
+        _pricelist("Breaks", [(pid, "2.5", "980.00")])
+        assert price_for(pid, 3, on=DAY).unit_price == D("980.00")  # type: ignore[arg-type]
+        assert price_for(pid, "2.5", on=DAY).unit_price == D("980.00")  # type: ignore[arg-type]
+        assert price_for(pid, D("2.499"), on=DAY).unit_price == D("1000.00")
