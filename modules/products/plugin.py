@@ -54,3 +54,10 @@ def crm_cli_commands() -> list[Any]:
     from modules.products import cli
 
     return cli.commands()
+
+
+@toolkit.hookimpl
+def crm_search_providers() -> list[toolkit.SearchProvider]:
+    from modules.products import search
+
+    return search.providers()

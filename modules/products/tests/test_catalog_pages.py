@@ -192,3 +192,13 @@ def test_a_category_with_subcategories_cannot_be_deleted(app: Flask, manager: An
     # a leaf category can go; its products stay, without a category
     assert post_form(manager, f"/products/categories/{laptops}/delete", {}).status_code == 302
     assert count(app, "Category") == 1 and get(app, "Product", laptop).category_id is None
+
+
+def test_global_search_finds_products_by_sku_and_name(app: Flask, client_as: Any) -> None:
+    product(app, "LAP-1", name="Laptop Pro")
+    product(app, "BAG-1", name="Bag for laptops")
+    user = client_as(app, "user")
+    page = user.get("/search?q=lap").get_data(as_text=True)
+    assert "LAP-1 · Laptop Pro" in page and "BAG-1" not in page
+    page = user.get("/search?q=bag").get_data(as_text=True)
+    assert "BAG-1 · Bag for laptops" in page
