@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, flash, has_request_context, redirect, request, url_for
+from flask import Blueprint, flash, has_request_context, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from core import toolkit
@@ -264,6 +264,43 @@ def remove_related(id: int, related_id: int, kind: str) -> ResponseReturnValue: 
     db.session.commit()
     flash(_("Removed."), "success")
     return redirect(url_for("products_catalog.detail", id=id))
+
+
+# -- price check (quote forms, telesales: the price for a quantity, tier, channel and day) ------------------
+
+
+@related_bp.get("/<int:id>/price")
+@toolkit.require("products.product.read")
+def price_check(id: int) -> ResponseReturnValue:  # noqa: A002
+    """``price_for`` as JSON: ``?quantity=10&tier=gold&channel=partner&currency=EUR&on=2026-06-01&pricelist=3``.
+
+    Answers the price (amounts as strings) or 422 with ``{"errors": {field: [message]}}``.
+    """
+    from datetime import date
+
+    from modules.products.pricing import PricingError, price_for
+
+    toolkit.get_or_404(Product, id, "products.product", "read")
+    args = request.args
+    day = None
+    if args.get("on"):
+        try:
+            day = date.fromisoformat(args["on"][:10])
+        except ValueError:
+            return jsonify(errors={"on": [_("Enter a date (YYYY-MM-DD).")]}), 422
+    pricelist_id = args.get("pricelist") or None
+    try:
+        price = price_for(id, args.get("quantity", "1"), currency=args.get("currency") or None,
+                          tier=args.get("tier") or None, channel=args.get("channel") or None, on=day,
+                          pricelist_id=pricelist_id)  # type: ignore[arg-type]
+    except PricingError as exc:
+        return jsonify(errors={exc.field: [exc.message]}), 422
+    return jsonify({
+        "product_id": price.product_id, "unit_price": str(price.unit_price), "list_price": str(price.list_price),
+        "currency": price.currency, "tax_rate": str(price.tax_rate), "pricelist_id": price.pricelist_id,
+        "pricelist_name": price.pricelist_name,
+        "min_quantity": None if price.min_quantity is None else str(price.min_quantity),
+    })
 
 
 # -- hooks' answers ---------------------------------------------------------------------------------------

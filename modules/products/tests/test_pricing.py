@@ -146,3 +146,22 @@ def test_quantities_may_be_given_as_int_or_text(app: Flask) -> None:
         assert price_for(pid, 3, on=DAY).unit_price == D("980.00")  # type: ignore[arg-type]
         assert price_for(pid, "2.5", on=DAY).unit_price == D("980.00")  # type: ignore[arg-type]
         assert price_for(pid, D("2.499"), on=DAY).unit_price == D("1000.00")
+
+
+def test_price_check_page_answers_json(app: Flask, client_as: Any) -> None:
+    with app.app_context():
+        pid = _product()
+        old = _pricelist("Spring 2025", [(pid, "1", "900.00")], start=date(2025, 3, 1), end=date(2025, 5, 31))
+        _pricelist("Partner", [(pid, "5", "880.50")], channel="partner")
+        toolkit.db.session.commit()
+    user = client_as(app, "user")
+    body = user.get(f"/products/catalog/{pid}/price?quantity=5&channel=partner&on=2026-06-15").get_json()
+    assert body == {"product_id": pid, "unit_price": "880.50", "list_price": "1000.00", "currency": "EUR",
+                    "tax_rate": "19.00", "pricelist_id": body["pricelist_id"], "pricelist_name": "Partner",
+                    "min_quantity": "5.000"}
+    response = user.get(f"/products/catalog/{pid}/price?quantity=-2")
+    assert response.status_code == 422
+    assert response.get_json() == {"errors": {"quantity": ["Enter a quantity greater than zero."]}}
+    response = user.get(f"/products/catalog/{pid}/price?quantity=1&on=2026-06-15&pricelist={old}")
+    assert response.status_code == 422 and "Spring 2025 has expired" in response.get_json()["errors"]["pricelist"][0]
+    assert user.get("/products/catalog/999999/price").status_code == 404
