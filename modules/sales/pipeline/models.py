@@ -79,6 +79,17 @@ class Stage(db.Model):
         return self.name
 
 
+def _first_open_stage(context: Any) -> int | None:
+    """Default of ``stage_id``: the first open stage of the opportunity's pipeline (the services set it anyway)."""
+    pipeline_id = context.get_current_parameters().get("pipeline_id")
+    stage = sa.table("sales_stage", sa.column("id"), sa.column("pipeline_id"), sa.column("sequence"),
+                     sa.column("is_won"), sa.column("is_lost"))
+    return context.connection.execute(
+        sa.select(stage.c.id).where(stage.c.pipeline_id == pipeline_id, stage.c.is_won.is_(False),
+                                    stage.c.is_lost.is_(False)).order_by(stage.c.sequence, stage.c.id).limit(1)
+    ).scalar()
+
+
 class Opportunity(RecordMixin, db.Model):
     """A possible sale to a customer; ``owner_id`` is the salesperson, ``department_id`` the team."""
 
@@ -100,7 +111,8 @@ class Opportunity(RecordMixin, db.Model):
 
     name: Mapped[str] = mapped_column(sa.String(200))
     pipeline_id: Mapped[int] = mapped_column(sa.ForeignKey("sales_pipeline.id", ondelete="RESTRICT"))
-    stage_id: Mapped[int] = mapped_column(sa.ForeignKey("sales_stage.id", ondelete="RESTRICT"))
+    stage_id: Mapped[int] = mapped_column(sa.ForeignKey("sales_stage.id", ondelete="RESTRICT"),
+                                          default=_first_open_stage)
     company_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("contacts_company.id", ondelete="RESTRICT"), index=True
     )
