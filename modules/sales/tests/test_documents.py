@@ -113,8 +113,8 @@ def catch_events(app: Flask) -> EventCatcher:
     return catcher
 
 
-@pytest.fixture
-def setup(sales_app: Flask, sales: Any, make_user: Any) -> dict[str, Any]:
+def make_setup(sales_app: Flask, sales: Any, make_user: Any) -> dict[str, Any]:
+    """The catalog, a manager, a gold and a standard customer, and the manager's API client."""
     ids = catalog(sales_app)
     manager = make_user(sales_app, "manager")
     ids["gold_company"] = sales.company("Goldhaus GmbH", tier="gold", owner_id=manager.id)
@@ -122,6 +122,11 @@ def setup(sales_app: Flask, sales: Any, make_user: Any) -> dict[str, Any]:
     ids["manager"] = manager
     ids["api"] = Api(sales_app, manager)
     return ids
+
+
+@pytest.fixture
+def setup(sales_app: Flask, sales: Any, make_user: Any) -> dict[str, Any]:
+    return make_setup(sales_app, sales, make_user)
 
 
 # -- totals --------------------------------------------------------------------------------------------------------

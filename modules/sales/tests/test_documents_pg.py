@@ -17,13 +17,17 @@ import pytest
 from flask import Flask
 
 from core import toolkit
-from modules.sales.tests.test_documents import accepted_order, quote_via_api
-from modules.sales.tests.test_documents import setup as _setup_fixture  # noqa: F401 (the "setup" fixture)
+from modules.sales.tests.test_documents import accepted_order, make_setup, quote_via_api
 
 pytestmark = pytest.mark.skipif(
     not (os.environ.get("CRM_TEST_DATABASE_URL") or "").startswith("postgresql"),
     reason="concurrent issuers need PostgreSQL (set CRM_TEST_DATABASE_URL)",
 )
+
+
+@pytest.fixture
+def setup(sales_app: Flask, sales: Any, make_user: Any) -> dict[str, Any]:
+    return make_setup(sales_app, sales, make_user)
 
 
 def _drafts(setup: dict[str, Any], how_many: int) -> list[int]:
