@@ -482,12 +482,13 @@ def _send_quote(quote: Quote) -> str:
         raise DocumentError("to", _("Enter the e-mail address to send the quote to."))
     services.mark_sent(quote)
     db.session.flush()
-    link = url_for("sales_quotes.pdf", id=quote.id, _external=True)
     context = _quote_context(quote)
-    html = render_template("sales/documents/quote_mail.html", link=link, **context)
-    text = _("Please find our quote %(reference)s of %(total)s, valid until %(day)s: %(link)s",
+    html = render_template("sales/documents/quote_mail.html", **context)
+    lines = "\n".join(f"{line.description}: {_fmt_qty(line.quantity)} × {_fmt_money(line.unit_price, quote.currency)}"
+                      for line in quote.lines)
+    text = _("Please find our quote %(reference)s of %(total)s, valid until %(day)s.",
              reference=quote.reference, total=_fmt_money(quote.amount_total, quote.currency),
-             day=toolkit.format_date(quote.valid_until), link=link)
+             day=toolkit.format_date(quote.valid_until)) + "\n\n" + lines
     toolkit.send_mail(to, _("Quote %(reference)s", reference=quote.reference), text, html, module="sales")
     return _("Quote sent to %(to)s.", to=to)
 
