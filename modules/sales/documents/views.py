@@ -287,10 +287,11 @@ def _form_rows(form: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[int,
 def _quote_values(quote: Quote | None) -> dict[str, Any]:
     if quote is None:
         today = services.today()
-        return {"company_id": request.args.get("company_id", ""), "contact_id": request.args.get("contact_id", ""),
-                "opportunity_id": request.args.get("opportunity_id", ""), "channel": "", "currency": "EUR",
-                "pricelist_id": "", "quote_date": today.isoformat(),
-                "valid_until": (today + timedelta(days=30)).isoformat(), "notes": "", "lines": []}
+        values = {"company_id": request.args.get("company_id", ""), "contact_id": request.args.get("contact_id", ""),
+                  "opportunity_id": request.args.get("opportunity_id", ""), "channel": "", "currency": "EUR",
+                  "pricelist_id": "", "quote_date": today.isoformat(),
+                  "valid_until": (today + timedelta(days=30)).isoformat(), "notes": "", "lines": []}
+        return _from_opportunity(values)
     products = _names({line.product_id for line in quote.lines})
     return {
         "company_id": quote.company_id or "", "contact_id": quote.contact_id or "",
@@ -302,6 +303,25 @@ def _quote_values(quote: Quote | None) -> dict[str, Any]:
                    "unit_price": _plain(line.unit_price) if line.price_overridden else "",
                    "description": line.description} for line in quote.lines],
     }
+
+
+def _from_opportunity(values: dict[str, Any]) -> dict[str, Any]:
+    """A new quote for an opportunity (``?opportunity_id=``) starts with its customer, channel and lines."""
+    from modules.sales.pipeline.models import Opportunity, OpportunityLine
+
+    opp_id = _int_or_none(values["opportunity_id"])
+    opp = db.session.get(Opportunity, opp_id) if opp_id else None
+    if opp is None or not toolkit.record_allowed(opp, "sales.opportunity", "read"):
+        return values
+    values.update(company_id=opp.company_id or "", contact_id=opp.contact_id or "", channel=opp.channel or "",
+                  currency=opp.currency or "EUR")
+    lines = list(db.session.scalars(sa.select(OpportunityLine).where(OpportunityLine.opportunity_id == opp.id)
+                                    .order_by(OpportunityLine.id)))
+    products = _names({line.product_id for line in lines})
+    values["lines"] = [{"product": products[line.product_id].sku if line.product_id in products else "",
+                        "quantity": _plain(line.quantity), "discount": _plain(line.discount), "unit_price": "",
+                        "description": ""} for line in lines]
+    return values
 
 
 def _plain(value: Any) -> str:

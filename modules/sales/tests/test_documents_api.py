@@ -130,3 +130,24 @@ def test_demo_data_has_quotes_orders_invoices_and_contracts(make_app: Any) -> No
         order = toolkit.db.session.scalars(sa.select(SalesOrder).limit(1)).one()
         total = sum(line.subtotal for line in order.lines)
         assert order.amount_untaxed == total
+
+
+def test_a_new_quote_for_an_opportunity_starts_with_its_customer_and_lines(
+    sales_app: Flask, setup: Any, sales: Any,
+) -> None:
+    from decimal import Decimal
+
+    from modules.sales.pipeline.models import OpportunityLine
+
+    opp = sales.opportunity("Roll-out", company_id=setup["gold_company"], owner_id=setup["manager"].id,
+                            channel="field")
+    with sales_app.app_context():
+        toolkit.db.session.add(OpportunityLine(opportunity_id=opp, product_id=setup["widget"], quantity=Decimal("7"),
+                                               unit_price=Decimal("9.00"), discount=Decimal("0"),
+                                               amount=Decimal("63.00")))
+        toolkit.db.session.commit()
+    client = _login(sales_app, setup["manager"])
+    page = client.get(f"/sales/quotes/new?opportunity_id={opp}").get_data(as_text=True)
+    assert 'value="W-1"' in page and 'value="7"' in page
+    assert f'name="company_id" value="{setup["gold_company"]}"' in page
+    assert '<option value="field" selected>' in page
