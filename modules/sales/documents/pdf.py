@@ -3,7 +3,8 @@
 The PDF carries what the printable page shows: header, customer, lines and
 totals. fpdf2's built-in fonts know Latin-1 only; when a Unicode TrueType font
 is available (``CRM_SALES_PDF_FONT``, else DejaVu Sans where the system has it)
-it is used, so German and Chinese names print; otherwise characters outside
+it is used, with a Chinese system font (WenQuanYi, Droid Sans Fallback, Noto
+CJK) as fallback for the glyphs it lacks; without one, characters outside
 Latin-1 print as ``?``.
 """
 
@@ -17,6 +18,13 @@ from typing import Any
 from flask import current_app
 
 FALLBACK_FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",)
+#: fonts with Chinese glyphs, used for characters the main font lacks (the first one found)
+CJK_FONTS = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+)
 
 
 def _font_path() -> str | None:
@@ -40,6 +48,10 @@ def render(*, title: str, reference: str, facts: Sequence[tuple[str, str]], cust
     if font:
         pdf.add_font("doc", "", font)
         family, bold = "doc", ""
+        cjk = next((path for path in CJK_FONTS if Path(path).is_file()), None)
+        if cjk:
+            pdf.add_font("cjk", "", cjk)
+            pdf.set_fallback_fonts(["cjk"])
     else:
         family, bold = "helvetica", "B"
 
