@@ -16,7 +16,7 @@ Built to stay fast at a million rows:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -334,11 +334,14 @@ class ListView:
         count, capped = min(total, self.count_cap), total > self.count_cap
         if searching and total > DENSE_SEARCH:
             base = self.base(state, walk=True)
-        stmt = self.select_columns(base, columns, state.sort)
-        page = fetch_page(
-            stmt, self.model, state.sort, size=self.page_size,
-            after=state.after, before=state.before, fetch=_rows, dialect=_dialect(),
-        )
+        if searching and total <= DENSE_SEARCH:
+            page = self._ids_first(base, columns, state)
+        else:
+            stmt = self.select_columns(base, columns, state.sort)
+            page = fetch_page(
+                stmt, self.model, state.sort, size=self.page_size,
+                after=state.after, before=state.before, fetch=_rows, dialect=_dialect(),
+            )
         fmt = Formatter()
         formats = [(c.key, c.format, choice_map(c.choices)) for c in columns]
         rows = [
@@ -347,6 +350,27 @@ class ListView:
         ]
         link_index = next((i for i, c in enumerate(columns) if c.link), 0)
         return ListResult(self, state, columns, rows, page, count, capped, link_index)
+
+    def _ids_first(self, base: sa.Select[Any], columns: Sequence[Column], state: ListState) -> Page:
+        """A searched page in two steps: the page's ids, then their rows.
+
+        The matches (up to ``DENSE_SEARCH``) must all be sorted to find a page;
+        selecting only the sort key and id lets an index that carries them
+        (``key_search_index(..., then=("updated_at", "id"))``) answer without
+        reading thousands of table rows; the second query reads the page's rows.
+        """
+        model, sort = self.model, state.sort
+        keys = [model.id] if sort.key == "id" else [model.id, getattr(model, sort.key)]  # type: ignore[attr-defined]
+        page = fetch_page(
+            base.with_only_columns(*keys), model, sort, size=self.page_size,
+            after=state.after, before=state.before, fetch=_rows, dialect=_dialect(),
+        )
+        if not page.rows:
+            return page
+        ids = [row.id for row in page.rows]
+        stmt = self.select_columns(sa.select(model).where(model.id.in_(ids)), columns, sort)  # type: ignore[attr-defined]
+        found = {row.id: row for row in _rows(stmt)}
+        return replace(page, rows=[found[i] for i in ids if i in found])
 
     def iter_rows(self, args: Mapping[str, Any], columns: Sequence[Column], chunk: int = 1000) -> Iterator[Any]:
         """Every row of the filtered set in the list's order, ``chunk`` rows per query (export)."""
@@ -372,8 +396,6 @@ def _dialect() -> str:
 
 
 def _with_permission(action: BulkAction, permission: str) -> BulkAction:
-    from dataclasses import replace
-
     return replace(action, permission=permission)
 
 
@@ -433,32 +455,36 @@ def _next_prefix(text: str) -> str | None:
     return stripped[:-1] + chr(following)
 
 
-def key_search_index(table: str, column: str, name: str | None = None) -> None:
+def key_search_index(table: str, column: str, name: str | None = None, then: Sequence[str] = ()) -> None:
     """In a migration: the one index a ``Search(column, "key")`` and exact lookups of the key use.
 
     PostgreSQL gets ``col text_pattern_ops`` (serves ``=`` and ``LIKE 'abc%'``);
     SQLite a plain index (serves ``=`` and the range a key search uses).
+    ``then``: columns after the key, e.g. ``("updated_at", "id")``: a search
+    sorted by them then reads the index alone to find a page's ids.
     """
     from alembic import op
 
     name = name or f"ix_{table}_{column}"
+    rest = "".join(f', "{c}"' for c in then)
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(sa.text(f'CREATE INDEX "{name}" ON "{table}" ("{column}" text_pattern_ops)'))
+        op.execute(sa.text(f'CREATE INDEX "{name}" ON "{table}" ("{column}" text_pattern_ops{rest})'))
     else:
-        op.execute(sa.text(f'CREATE INDEX "{name}" ON "{table}" ("{column}")'))
+        op.execute(sa.text(f'CREATE INDEX "{name}" ON "{table}" ("{column}"{rest})'))
 
 
-def prefix_search_index(table: str, column: str, name: str | None = None) -> None:
+def prefix_search_index(table: str, column: str, name: str | None = None, then: Sequence[str] = ()) -> None:
     """In a migration: the index a ``Search(column, "prefix")`` uses on this database.
 
     PostgreSQL gets ``lower(col) text_pattern_ops`` (case-insensitive ``LIKE 'abc%'``
     under any collation); SQLite gets ``col COLLATE NOCASE`` (its LIKE is
-    case-insensitive and uses such an index).
+    case-insensitive and uses such an index). ``then`` as for ``key_search_index``.
     """
     from alembic import op
 
     name = name or f"ix_{table}_{column}_prefix"
+    rest = "".join(f', "{c}"' for c in then)
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(sa.text(f'CREATE INDEX "{name}" ON "{table}" (lower("{column}") text_pattern_ops)'))
+        op.execute(sa.text(f'CREATE INDEX "{name}" ON "{table}" (lower("{column}") text_pattern_ops{rest})'))
     else:
-        op.execute(sa.text(f'CREATE INDEX "{name}" ON "{table}" ("{column}" COLLATE NOCASE)'))
+        op.execute(sa.text(f'CREATE INDEX "{name}" ON "{table}" ("{column}" COLLATE NOCASE{rest})'))

@@ -25,8 +25,10 @@ KEY_COLUMNS = ("name_key", "email_key", "phone_key")
 
 def _key_indexes(table: str) -> tuple[sa.Index, ...]:
     """One index per normalised key: serves exact lookups (dedupe, import) and the lists'
-    prefix search alike (``toolkit.key_search_index``; byte order on PostgreSQL)."""
-    return tuple(sa.Index(f"ix_{table}_{column}", column, postgresql_ops={column: "text_pattern_ops"})
+    prefix search alike (``toolkit.key_search_index``; byte order on PostgreSQL). The list's
+    sort key and id follow the key, so a search finds its page's ids in the index alone."""
+    return tuple(sa.Index(f"ix_{table}_{column}", column, "updated_at", "id",
+                          postgresql_ops={column: "text_pattern_ops"})
                  for column in KEY_COLUMNS)
 
 

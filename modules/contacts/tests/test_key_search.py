@@ -54,3 +54,28 @@ def test_key_search_and_exact_lookup_use_the_same_index(make_app: Any) -> None:
 ])
 def test_next_prefix_bounds_every_string_with_the_prefix(text: str, upper: str | None) -> None:
     assert _next_prefix(text) == upper
+
+
+def test_a_searched_page_finds_its_ids_in_the_index_alone(make_app: Any, client_as: Any) -> None:
+    """The ids step of a searched list page (``ListView._ids_first``) reads only the key index."""
+    app = make_app(("contacts",))
+    for n in range(3):
+        add(app, "contact", first_name="Sabine", last_name=f"Schäfer{n}", email=f"s{n}@example.de")
+    add(app, "contact", first_name="Ann", last_name="Lee")
+    from modules.contacts.models import Contact
+    from modules.contacts.profile_lists import key_searches
+
+    with app.test_request_context():
+        from core.ui.lists import search_condition
+
+        stmt = (toolkit.sa.select(Contact.id, Contact.updated_at)
+                .where(search_condition(Contact, key_searches(last_name=False), "sabine sch"))
+                .order_by(Contact.updated_at.desc(), Contact.id.desc()).limit(51))
+        sql = str(stmt.compile(toolkit.db.engine, compile_kwargs={"literal_binds": True}))
+        plan = _plan(sql)
+        assert "ix_contacts_contact_name_key" in plan, plan
+        if toolkit.db.engine.dialect.name == "sqlite":
+            assert "COVERING INDEX" in plan, plan
+    page = client_as(app, "admin").get("/contacts/contacts/?q=Sabine+Sch&sort=last_name").text
+    assert [page.index(f"Schäfer{n}") for n in range(3)] == sorted(page.index(f"Schäfer{n}") for n in range(3))
+    assert "Lee" not in page
