@@ -58,7 +58,7 @@ class CatalogForm(toolkit.FormView):
         result = []
         for spec in self._specs:
             if spec.name in self.pickers:
-                options = options if options is not None else [(str(i), n) for i, n in catalog.category_options()]
+                options = options if options is not None else list(catalog.category_options())
                 spec = dataclasses.replace(spec, widget="select", choices=options)
             result.append(spec)
         return result
@@ -194,7 +194,15 @@ def product_detail(record: Product) -> dict[str, Any]:
         .order_by(PriceList.valid_from.desc(), PriceList.name, PriceListItem.min_quantity)
         .limit(200)
     ).all()
+    # money keeps its two decimals and its currency on the page (the generic detail drops trailing zeros)
+    labels = {spec.name: str(spec.label) for spec in product_form.specs}
+    exact = {
+        labels["cost"]: f"{_money(record.cost)} {record.currency}",
+        labels["list_price"]: f"{_money(record.list_price)} {record.currency}",
+        labels["tax_rate"]: _percent(record.tax_rate),
+    }
     return {
+        "exact_values": exact,
         "related_groups": groups,
         "relation_kinds": list(choices.RELATION_KINDS.items()),
         "category_trail": trail,

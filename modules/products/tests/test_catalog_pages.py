@@ -32,7 +32,7 @@ def test_product_is_created_with_exact_decimals_and_a_capital_sku(app: Flask, ma
     assert (record.sku, record.currency, str(record.list_price), str(record.tax_rate)) == \
         ("MON-27", "EUR", "299.00", "19.00")
     page = manager.get(f"/products/catalog/{record.id}").get_data(as_text=True)
-    assert "MON-27" in page and "299.00" in page
+    assert "MON-27" in page and "<dd>299.00 EUR</dd>" in page and "<dd>190.00 EUR</dd>" in page
 
 
 def test_each_bad_field_gets_its_own_message_and_nothing_is_written(app: Flask, manager: Any) -> None:
@@ -91,6 +91,9 @@ def test_category_filter_includes_the_subtree(app: Flask, manager: Any) -> None:
     assert get(app, "Category", laptops).path == f"{hardware}/{computers}/{laptops}/"
     page = manager.get("/products/catalog/?q=lap").get_data(as_text=True)
     assert "LAP-1" in page and "SW-1" not in page
+    lap = manager.get("/products/catalog/?q=LAP-1").get_data(as_text=True)
+    detail = manager.get(lap[lap.index('href="/products/catalog/', lap.index("<tbody")):].split('"')[1])
+    assert "<dd>Hardware / Computers / Laptops</dd>" in detail.get_data(as_text=True)
 
 
 def test_moving_a_category_moves_its_subtree_and_never_under_itself(app: Flask, manager: Any) -> None:
