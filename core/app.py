@@ -81,6 +81,13 @@ def create_app(
     _wire_templates(app, registry)
     _wire_static(app, registry)
     _wire_blueprints(app, registry)
+    hops = int(app.config.get("CRM_PROXY_HOPS") or 0)
+    if hops > 0:
+        # behind nginx & co. the client's address, scheme and host arrive in X-Forwarded-*
+        # headers: per-IP login throttling and external URLs need the real ones
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     return app
 
 

@@ -49,6 +49,7 @@ SETTINGS: list[tuple[str, str, str, Any, str]] = [
     ("CRM_TRACE_HOOKS", "CRM_TRACE_HOOKS", "bool", False, "log every hook call with its duration"),
     ("CRM_INSTANCE_PATH", "CRM_INSTANCE_PATH", "str", str(DEFAULT_INSTANCE), "folder for the SQLite file and uploads"),
     ("CRM_SECURE_COOKIES", "SESSION_COOKIE_SECURE", "bool", False, "mark cookies Secure (behind HTTPS)"),
+    ("CRM_PROXY_HOPS", "CRM_PROXY_HOPS", "int", 0, "reverse proxies in front of the app whose X-Forwarded-* headers to trust"),
     ("CRM_DEFAULT_LOCALE", "BABEL_DEFAULT_LOCALE", "str", "en", "language when the browser asks for none we have"),
     ("CRM_SMTP_HOST", "CRM_SMTP_HOST", "str", "", "outgoing mail server; empty keeps mail in the outbox log"),
     ("CRM_SMTP_PORT", "CRM_SMTP_PORT", "int", 587, "outgoing mail port"),

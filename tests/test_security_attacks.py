@@ -79,6 +79,28 @@ def test_sixth_failed_login_from_one_address_is_429_for_any_account(make_app, ma
     assert _attempt(app, real.email, TEST_PASSWORD, "192.0.2.8") == 302
 
 
+def _attempt_via_proxy(app, email: str, password: str, client_ip: str) -> int:
+    """A login through one reverse proxy at 10.9.9.9 that names the client in X-Forwarded-For."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "10.9.9.9"
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = client_ip
+    token = csrf_token(client)
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token}).status_code
+
+
+@pytest.mark.parametrize("hops", [0, 1])
+def test_behind_a_proxy_throttling_counts_the_forwarded_address_only_when_told(make_app, make_user,
+                                                                               hops: int) -> None:
+    app = make_app(config={"CRM_PROXY_HOPS": hops})
+    real = make_user(app)
+    for n in range(5):
+        assert _attempt_via_proxy(app, f"nobody{n}@example.test", "wrong-password-123", "203.0.113.5") == 200
+    # another client behind the same proxy: a client of its own with CRM_PROXY_HOPS=1; without
+    # it every request seems to come from the proxy, which the five failures have locked
+    expected = 302 if hops else 429
+    assert _attempt_via_proxy(app, real.email, TEST_PASSWORD, "203.0.113.6") == expected
+
+
 def test_successful_logins_are_not_counted(make_app, make_user) -> None:
     app = make_app()
     user = make_user(app)
