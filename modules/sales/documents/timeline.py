@@ -36,7 +36,8 @@ def order_entries(object: str, record_id: int, limit: int) -> list[dict[str, Any
         .order_by(SalesOrder.order_date.desc(), SalesOrder.id.desc()).limit(limit)
     ))
     return [{
-        "when": _moment(row.created_at or row.order_date),
+        "when": row.created_at if row.created_at and row.created_at.date() == row.order_date
+        else _moment(row.order_date),
         "title": _("Order %(number)s: %(amount)s", number=row.number,
                    amount=toolkit.format_currency(row.amount_total, row.currency)),
         "detail": _("Status: %(status)s", status=services.ORDER_STATUS_LABELS.get(row.status, row.status)),
