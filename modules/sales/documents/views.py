@@ -111,6 +111,7 @@ quote_list = toolkit.ListView(
         toolkit.DateRangeFilter("quote_date", _l("Date")),
     ],
     default_sort="-quote_date",
+    template="sales/documents/quote_list.html",
 )
 
 order_list = toolkit.ListView(

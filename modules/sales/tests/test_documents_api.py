@@ -147,6 +147,7 @@ def test_a_new_quote_for_an_opportunity_starts_with_its_customer_and_lines(
                                                amount=Decimal("63.00")))
         toolkit.db.session.commit()
     client = _login(sales_app, setup["manager"])
+    assert 'href="/sales/quotes/new"' in client.get("/sales/quotes/").get_data(as_text=True)
     page = client.get(f"/sales/quotes/new?opportunity_id={opp}").get_data(as_text=True)
     assert 'value="W-1"' in page and 'value="7"' in page
     assert f'name="company_id" value="{setup["gold_company"]}"' in page
