@@ -152,3 +152,17 @@ def test_a_new_quote_for_an_opportunity_starts_with_its_customer_and_lines(
     assert 'value="W-1"' in page and 'value="7"' in page
     assert f'name="company_id" value="{setup["gold_company"]}"' in page
     assert '<option value="field" selected>' in page
+
+
+def test_changing_the_channel_of_a_quote_prices_its_lines_again_but_keeps_typed_prices(
+    sales_app: Flask, setup: Any,
+) -> None:
+    api = setup["api"]
+    quote = quote_via_api(api, setup["gold_company"], [{"product_id": setup["widget"], "quantity": "1"},
+                                                       {"product_id": setup["widget"], "quantity": "1",
+                                                        "unit_price": "3.00"}], channel="web")
+    assert [line["unit_price"] for line in quote["lines"]] == ["10.00", "3.00"]
+    moved = api("PATCH", f"/quotes/{quote['id']}", json={"version": quote["version"], "channel": "field"})
+    assert moved.status_code == 200, moved.get_json()
+    assert [line["unit_price"] for line in moved.get_json()["lines"]] == ["9.00", "3.00"]
+    assert moved.get_json()["amount_untaxed"] == "12.00"
