@@ -9,6 +9,8 @@ job computes them instead, in a few set-based statements:
   (``sales_kpi_category``);
 - per month of closing, stage, salesperson and team: closed opportunities that
   reached the stage and how many of them were won (``sales_kpi_stage``);
+- per month of closing, status, currency, salesperson and team: closed deals, their amount and the
+  days they took (``sales_kpi_closed``: win rate, deal size, sales cycle);
 - per customer and currency: orders, revenue and cost of goods of the last
   twelve months, first and last order, average days between orders
   (``sales_customer_stats``).
@@ -136,6 +138,29 @@ def refresh_stages(session: Any, today: date) -> None:
         ["month", "pipeline_id", "stage_id", "owner_id", "department_id", "reached", "won"], select))
 
 
+def refresh_closed(session: Any, today: date) -> None:
+    """Closed deals per month, status, currency, salesperson and team, with the days they took."""
+    from modules.sales.analytics.tables import KpiClosedMonth as K
+
+    _p, _so, _ol, Opportunity, _h = _models()
+    since = _month_back(today, STAGE_MONTHS)
+    month = month_start(Opportunity.closed_at)
+    if toolkit.db.session.get_bind().dialect.name == "postgresql":
+        days = sa.func.extract("epoch", Opportunity.closed_at - Opportunity.created_at) / 86400.0
+    else:
+        days = sa.func.julianday(Opportunity.closed_at) - sa.func.julianday(Opportunity.created_at)
+    select = (
+        sa.select(month, Opportunity.status, Opportunity.currency, Opportunity.owner_id, Opportunity.department_id,
+                  sa.func.count(), sa.func.coalesce(sa.func.sum(Opportunity.amount), 0),
+                  sa.func.coalesce(sa.func.sum(days), 0))
+        .where(Opportunity.status.in_(("won", "lost")), Opportunity.closed_at >= since)
+        .group_by(month, Opportunity.status, Opportunity.currency, Opportunity.owner_id, Opportunity.department_id)
+    )
+    session.execute(sa.delete(K))
+    session.execute(sa.insert(K).from_select(
+        ["month", "status", "currency", "owner_id", "department_id", "deals", "amount", "cycle_days"], select))
+
+
 def _month_back(today: date, months: int) -> date:
     index = today.year * 12 + today.month - 1 - months
     return date(index // 12, index % 12 + 1, 1)
@@ -198,6 +223,12 @@ def refresh_customers(session: Any, today: date) -> list[dict[str, Any]]:
     session.execute(sa.delete(CustomerStats))
     if stats:
         session.execute(sa.insert(CustomerStats), stats)
+        from modules.contacts.models import Company, Contact
+
+        table = CustomerStats.__table__
+        for model, key in ((Company, table.c.company_id), (Contact, table.c.contact_id)):
+            region = sa.select(model.region).where(model.id == key).scalar_subquery()
+            session.execute(sa.update(table).where(key.is_not(None)).values(region=region))
     return stats
 
 
@@ -247,6 +278,7 @@ def refresh_kpis() -> dict[str, Any]:
     today = toolkit.utcnow().date()
     refresh_category(session)
     refresh_stages(session, today)
+    refresh_closed(session, today)
     stats = refresh_customers(session, today)
     changed = apply_tiers(session, stats)
     seconds = round(time.perf_counter() - started, 2)

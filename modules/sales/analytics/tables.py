@@ -12,6 +12,8 @@
 - ``KpiStageMonth``: per month of closing, pipeline, stage, salesperson and team,
   how many closed opportunities reached the stage and how many of them were won
   (conversion by stage, from the stage history).
+- ``KpiClosedMonth``: per month of closing, status, currency, salesperson and team: deals, amount and days
+  from creation to closing (win rate, deal size, sales cycle).
 - ``KpiRefresh``: when the job last ran, shown under the widgets it feeds.
 
 The rollups carry ``owner_id`` and ``department_id`` so the record rules of
@@ -74,6 +76,8 @@ class CustomerStats(db.Model):
     last_order: Mapped[date | None] = mapped_column(sa.Date)
     #: average days between two orders (NULL with a single order)
     interval_days: Mapped[Decimal | None] = mapped_column(sa.Numeric(10, 1))
+    #: the customer's region when the statistics were computed (the region widget groups by it)
+    region: Mapped[str | None] = mapped_column(sa.String(100))
 
 
 class KpiCategoryMonth(db.Model):
@@ -105,6 +109,22 @@ class KpiStageMonth(db.Model):
     won: Mapped[int] = mapped_column(sa.Integer, default=0)
 
 
+class KpiClosedMonth(db.Model):
+    __tablename__ = "sales_kpi_closed"
+    __table_args__ = (sa.Index("ix_sales_kpi_closed_month", "month", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(sa.Date)
+    status: Mapped[str] = mapped_column(sa.String(10))
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    owner_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
+    department_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
+    deals: Mapped[int] = mapped_column(sa.Integer, default=0)
+    amount: Mapped[Decimal] = mapped_column(_TOTAL, default=Decimal("0"))
+    #: sum over the deals of the days from creation to closing
+    cycle_days: Mapped[float] = mapped_column(sa.Float, default=0.0)
+
+
 class KpiRefresh(db.Model):
     __tablename__ = "sales_kpi_refresh"
 
@@ -116,4 +136,4 @@ class KpiRefresh(db.Model):
 
 
 def all_models() -> list[type]:
-    return [WinModelRun, CustomerStats, KpiCategoryMonth, KpiStageMonth, KpiRefresh]
+    return [WinModelRun, CustomerStats, KpiCategoryMonth, KpiStageMonth, KpiClosedMonth, KpiRefresh]

@@ -249,14 +249,14 @@ def test_win_rate_deal_size_cycle_and_conversion_by_stage(sales_app, sales, make
     _closed(sales, "open", stage_path=["New", "Qualified"], created=now - timedelta(days=3), closed=None,
             amount="5")
 
+    with sales_app.app_context():
+        refresh_kpis()
     figures = _render(sales_app, admin, w.win_rate)
     assert _figure(figures, "Win rate (closed in 12 months)")["value"] == "50.0 %"
     size = _figure(figures, "Average deal size (won)")
     assert (size["value"], size["currency"]) == (Decimal("2000.00"), "EUR")
     assert _figure(figures, "Sales cycle (days from creation to won)")["value"] == 30.0  # (20 + 40) / 2
 
-    with sales_app.app_context():
-        refresh_kpis()
     chart = _render(sales_app, admin, w.stage_conversion)
     won_share = _series(chart, "Won, share of those that reached the stage (%)")
     reached = _series(chart, "Closed deals that reached the stage")

@@ -1,4 +1,4 @@
-"""sales analytics: win model runs, customer statistics, KPI rollups; covering indexes for the live KPI widgets
+"""sales analytics: win model runs, customer statistics, KPI rollups (categories, stages, closed deals); covering indexes for the live KPI widgets
 
 Revision ID: sales_0003
 Revises: sales_0002
@@ -76,6 +76,7 @@ def upgrade() -> None:
         sa.Column("first_order", sa.Date(), nullable=True),
         sa.Column("last_order", sa.Date(), nullable=True),
         sa.Column("interval_days", sa.Numeric(10, 1), nullable=True),
+        sa.Column("region", sa.String(100), nullable=True),
     )
     op.create_index("ix_sales_customer_stats_company", "sales_customer_stats", ["company_id", "currency"])
     op.create_index("ix_sales_customer_stats_contact", "sales_customer_stats", ["contact_id", "currency"])
@@ -115,6 +116,23 @@ def upgrade() -> None:
     op.create_index("ix_sales_kpi_stage_department_id", "sales_kpi_stage", ["department_id"])
 
     op.create_table(
+        "sales_kpi_closed",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_sales_kpi_closed"),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("status", sa.String(10), nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=True),
+        sa.Column("department_id", sa.Integer(), nullable=True),
+        sa.Column("deals", sa.Integer(), nullable=False),
+        sa.Column("amount", MONEY_TOTAL, nullable=False),
+        sa.Column("cycle_days", sa.Float(), nullable=False),
+    )
+    op.create_index("ix_sales_kpi_closed_month", "sales_kpi_closed", ["month", "status"])
+    op.create_index("ix_sales_kpi_closed_owner_id", "sales_kpi_closed", ["owner_id"])
+    op.create_index("ix_sales_kpi_closed_department_id", "sales_kpi_closed", ["department_id"])
+
+    op.create_table(
         "sales_kpi_refresh",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_sales_kpi_refresh"),
@@ -131,6 +149,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name, table, _columns in COVERING:
         op.drop_index(name, table_name=table)
-    for table in ("sales_kpi_refresh", "sales_kpi_stage", "sales_kpi_category", "sales_customer_stats",
+    for table in ("sales_kpi_refresh", "sales_kpi_closed", "sales_kpi_stage", "sales_kpi_category", "sales_customer_stats",
                   "sales_win_model"):
         op.drop_table(table)
