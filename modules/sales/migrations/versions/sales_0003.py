@@ -27,6 +27,9 @@ COVERING = (
     # (status first: the same prefix as the pipeline's (status, closed_at), so the planner takes the covering one)
     ("ix_sales_opportunity_kpi", "sales_opportunity",
      ["status", "closed_at", "currency", "amount", "created_at", "owner_id", "department_id"]),
+    # the pipeline part's kanban: count and total of the won/lost columns (deals closed in the last 30 days)
+    # by a range on closed_at, instead of every deal ever won or lost in the stage
+    ("ix_sales_opportunity_stage_closed", "sales_opportunity", ["stage_id", "status", "closed_at", "amount"]),
     # the pipeline part's forecast page: open opportunities by expected close, summed per stage and owner/team
     ("ix_sales_opportunity_forecast_cover", "sales_opportunity",
      ["status", "expected_close", "stage_id", "owner_id", "department_id", "pipeline_id", "amount",
