@@ -165,6 +165,10 @@ def test_refresh_job_customer_statistics_profitability_repeat_purchases_and_regi
     assert _figure(repeat, "Average days between orders")["value"] == 90.0
     region = _series(_render(shop, admin, w.revenue_by_region), "EUR")
     assert region["Bavaria"] == 400.0 and region.get("Berlin", 0) == 0
+    # customer figures follow the customers' record rule: Ben owns no customer, Ann both
+    assert _render(shop, shop.ids["ben"], w.revenue_by_region)["chart"]["labels"] == []
+    assert _series(_render(shop, shop.ids["ann"], w.revenue_by_region), "EUR")["Bavaria"] == 400.0
+    assert _render(shop, shop.ids["ben"], w.customer_profitability)["rows"] == []
     category = _series(_render(shop, admin, w.revenue_by_category), "EUR")
     assert category == {"Hardware": 300.0, "Services": 100.0}  # the 13-month-old order is outside the year
     # Ann (rule own) sees only her own orders' categories
