@@ -456,7 +456,8 @@ def stage_edit(id: int) -> ResponseReturnValue:
     ), status
 
 
-@bp.post("/stages/<int:id>/<any(up, down):direction>")
+@bp.post("/stages/<int:id>/up", endpoint="stage_up", defaults={"direction": "up"})
+@bp.post("/stages/<int:id>/down", endpoint="stage_down", defaults={"direction": "down"})
 @toolkit.require("sales.pipeline.write")
 def stage_reorder(id: int, direction: str) -> ResponseReturnValue:
     stage = _stage_or_404(id)

@@ -18,8 +18,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.orm import column_property
+
 from core import toolkit
 from core.toolkit import Mapped, RecordMixin, mapped_column, relationship, sa
+from modules.contacts.models import Company, Contact
 
 db = toolkit.db
 
@@ -39,6 +42,8 @@ class Pipeline(db.Model):
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     sequence: Mapped[int] = mapped_column(sa.Integer, default=10, index=True)
     version: Mapped[int] = mapped_column(sa.Integer, default=1, nullable=False)
+    #: pipelines belong to nobody: under an "own" record rule (given by an administrator) none is visible
+    owner_id: Mapped[int | None] = column_property(sa.cast(sa.null(), sa.Integer))
 
     stages: Mapped[list[Stage]] = relationship(
         "modules.sales.pipeline.models.Stage", back_populates="pipeline", lazy="raise",
@@ -140,8 +145,8 @@ class Opportunity(RecordMixin, db.Model):
 
     pipeline: Mapped[Pipeline] = relationship("modules.sales.pipeline.models.Pipeline", lazy="raise")
     stage: Mapped[Stage] = relationship("modules.sales.pipeline.models.Stage", lazy="raise")
-    company: Mapped[Any] = relationship("modules.contacts.models.Company", lazy="raise", viewonly=True)
-    contact: Mapped[Any] = relationship("modules.contacts.models.Contact", lazy="raise", viewonly=True)
+    company: Mapped[Any] = relationship(Company, lazy="raise", viewonly=True)
+    contact: Mapped[Any] = relationship(Contact, lazy="raise", viewonly=True)
     owner: Mapped[Any] = relationship(lambda: toolkit.User, lazy="raise", viewonly=True)
     lines: Mapped[list[OpportunityLine]] = relationship(
         "modules.sales.pipeline.models.OpportunityLine", back_populates="opportunity", lazy="raise",
@@ -246,8 +251,8 @@ class SalesRecord(RecordMixin, db.Model):
     notes: Mapped[str | None] = mapped_column(sa.Text)
     order_ref: Mapped[str | None] = mapped_column(sa.String(40))
 
-    company: Mapped[Any] = relationship("modules.contacts.models.Company", lazy="raise", viewonly=True)
-    contact: Mapped[Any] = relationship("modules.contacts.models.Contact", lazy="raise", viewonly=True)
+    company: Mapped[Any] = relationship(Company, lazy="raise", viewonly=True)
+    contact: Mapped[Any] = relationship(Contact, lazy="raise", viewonly=True)
     owner: Mapped[Any] = relationship(lambda: toolkit.User, lazy="raise", viewonly=True)
 
 
