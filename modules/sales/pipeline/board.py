@@ -54,13 +54,14 @@ def _int_arg(source: Any, name: str) -> int | None:
 @bp.get("/kanban")
 @toolkit.require("sales.opportunity.read")
 def index() -> ResponseReturnValue:
+    """The kanban of the first active pipeline (the menu's "Pipeline" entry)."""
     first = db.session.scalar(
         sa.select(Pipeline.id).where(Pipeline.active.is_(True)).order_by(Pipeline.sequence, Pipeline.id).limit(1)
     )
     if first is None:
         flash(_("There is no active pipeline yet."), "warning")
         return redirect(url_for("sales_opportunities.list"))
-    return redirect(url_for("sales_board.kanban", pipeline_id=first))
+    return _kanban(first)
 
 
 def _pipeline_or_404(pipeline_id: int) -> Pipeline:
@@ -73,6 +74,10 @@ def _pipeline_or_404(pipeline_id: int) -> Pipeline:
 @bp.get("/pipelines/<int:pipeline_id>/kanban", endpoint="kanban")
 @toolkit.require("sales.opportunity.read")
 def kanban_page(pipeline_id: int) -> ResponseReturnValue:
+    return _kanban(pipeline_id)
+
+
+def _kanban(pipeline_id: int) -> ResponseReturnValue:
     pipeline = _pipeline_or_404(pipeline_id)
     columns = kanban.board(pipeline)
     pipelines = db.session.execute(
