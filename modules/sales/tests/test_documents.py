@@ -461,7 +461,10 @@ def test_invoice_numbers_are_given_at_issue_without_gaps_and_payments_mark_it_pa
     # a salesperson (no sales.payments) may not record payments
     seller = Api(sales_app, make_user(sales_app, "user"))
     client = _login(sales_app, seller.user)
-    assert client.post(f"/sales/invoices/{issued[1]['id']}/payment", data={"amount": "1"}).status_code in (400, 403)
+    refused = client.post(f"/sales/invoices/{issued[1]['id']}/payment",
+                          data={"csrf_token": csrf_token(client, "/sales/invoices/"), "amount": "1"})
+    assert refused.status_code == 403
+    assert seller("PATCH", f"/invoices/{issued[1]['id']}", json={"payment": {"amount": "1"}}).status_code in (403, 404)
 
 
 def test_daily_job_marks_overdue_and_contract_reminders_are_made_once(sales_app: Flask, setup: Any) -> None:
@@ -546,3 +549,19 @@ def test_a_salesperson_sees_only_own_documents(sales_app: Flask, setup: Any, mak
     other = _login(sales_app, make_user(sales_app, "user"))
     assert other.get(f"/sales/quotes/{quote['id']}").status_code == 404
     assert quote["number"] not in other.get("/sales/quotes/").get_data(as_text=True)
+
+
+def test_personal_data_export_lists_the_persons_documents(sales_app: Flask, setup: Any, sales: Any) -> None:
+    from modules.sales.documents.timeline import personal_data_export
+
+    person = sales.contact("Grace", "Hopper", company_id=setup["gold_company"])
+    api = setup["api"]
+    quote = quote_via_api(api, setup["gold_company"], [{"product_id": setup["widget"], "quantity": "1"}],
+                          contact_id=person)
+    order = accepted_order(api, quote)
+    with sales_app.app_context():
+        data = personal_data_export({"contact_id": person, "email": None, "phone": None})
+        assert data is not None
+        assert [q["number"] for q in data["sales_documents"]["quotes"]] == [quote["number"]]
+        assert [o["number"] for o in data["sales_documents"]["orders"]] == [order["number"]]
+        assert personal_data_export({"contact_id": person + 1000, "email": None, "phone": None}) is None
