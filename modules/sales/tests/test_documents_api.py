@@ -166,3 +166,11 @@ def test_changing_the_channel_of_a_quote_prices_its_lines_again_but_keeps_typed_
     assert moved.status_code == 200, moved.get_json()
     assert [line["unit_price"] for line in moved.get_json()["lines"]] == ["9.00", "3.00"]
     assert moved.get_json()["amount_untaxed"] == "12.00"
+
+
+def test_the_quote_page_links_its_opportunity(sales_app: Flask, setup: Any, sales: Any) -> None:
+    opp = sales.opportunity("Link me", company_id=setup["gold_company"], owner_id=setup["manager"].id)
+    quote = quote_via_api(setup["api"], setup["gold_company"], [{"product_id": setup["widget"], "quantity": "1"}],
+                          opportunity_id=opp)
+    page = _login(sales_app, setup["manager"]).get(f"/sales/quotes/{quote['id']}").get_data(as_text=True)
+    assert f'href="/sales/opportunities/{opp}"' in page
