@@ -139,3 +139,9 @@ def crm_personal_data_erase(subject: dict[str, Any]) -> int:
         if erase is not None:
             erased += erase(subject)
     return erased
+
+
+@toolkit.hookimpl
+def sales_opportunity_panels(opportunity_id: int) -> list[dict[str, Any]]:
+    """The parts' own panels on an opportunity page (documents: its quotes and orders)."""
+    return _gather("opportunity_panels", opportunity_id)

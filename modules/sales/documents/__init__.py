@@ -75,3 +75,9 @@ def personal_data_erase(subject: dict[str, Any]) -> int:
     from modules.sales.documents import timeline
 
     return timeline.personal_data_erase(subject)
+
+
+def opportunity_panels(opportunity_id: int) -> list[dict[str, Any]]:
+    from modules.sales.documents import views
+
+    return views.opportunity_panels(opportunity_id)

@@ -733,6 +733,24 @@ contracts_bp = toolkit.crud_blueprint("sales", "contracts", list_view=contract_l
                                       label="name")
 
 
+def opportunity_panels(opportunity_id: int) -> list[dict[str, Any]]:
+    """A panel on the opportunity page: its quotes and orders, and a button for a new quote."""
+    if not (toolkit.can("sales.quote.read") or toolkit.can("sales.order.read")):
+        return []
+    quotes = list(db.session.scalars(toolkit.scope(
+        sa.select(Quote).where(Quote.opportunity_id == opportunity_id), "sales.quote"
+    ).order_by(Quote.id.desc()).limit(20)))
+    orders = list(db.session.scalars(toolkit.scope(
+        sa.select(SalesOrder).where(SalesOrder.opportunity_id == opportunity_id), "sales.order"
+    ).order_by(SalesOrder.id.desc()).limit(20)))
+    html = render_template(
+        "sales/documents/_opportunity_panel.html", quotes=quotes, orders=orders, opportunity_id=opportunity_id,
+        fmt_money=_fmt_money, quote_labels=services.QUOTE_STATUS_LABELS, order_labels=services.ORDER_STATUS_LABELS,
+        can_create=toolkit.can("sales.quote.create"),
+    )
+    return [{"title": _("Quotes and orders"), "html": html}]
+
+
 def blueprints() -> list[Blueprint]:
     return [quotes_bp, orders_bp, invoices_bp, contracts_bp]
 

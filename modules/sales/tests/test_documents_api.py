@@ -174,3 +174,18 @@ def test_the_quote_page_links_its_opportunity(sales_app: Flask, setup: Any, sale
                           opportunity_id=opp)
     page = _login(sales_app, setup["manager"]).get(f"/sales/quotes/{quote['id']}").get_data(as_text=True)
     assert f'href="/sales/opportunities/{opp}"' in page
+
+
+def test_the_opportunity_page_shows_its_quotes_and_orders_with_a_new_quote_button(
+    sales_app: Flask, setup: Any, sales: Any,
+) -> None:
+    opp = sales.opportunity("Panel deal", company_id=setup["gold_company"], owner_id=setup["manager"].id)
+    api = setup["api"]
+    client = _login(sales_app, setup["manager"])
+    empty = client.get(f"/sales/opportunities/{opp}").get_data(as_text=True)
+    assert "Quotes and orders" in empty and f"/sales/quotes/new?opportunity_id={opp}" in empty
+    quote = quote_via_api(api, setup["gold_company"], [{"product_id": setup["widget"], "quantity": "1"}],
+                          opportunity_id=opp)
+    order = accepted_order(api, quote)
+    page = client.get(f"/sales/opportunities/{opp}").get_data(as_text=True)
+    assert quote["number"] in page and order["number"] in page
