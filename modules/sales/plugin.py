@@ -6,7 +6,8 @@ after what they give (``models()``, ``blueprints()``, ``menu_items()``,
 ``search_providers()``, ``subscribers()``, ``cli_commands()``, ``settings()``,
 ``timeline_entries(object, record_id, limit)``, ``install_data(demo)``,
 ``merge_records(object, target_id, source_ids)``, ``personal_data_export(subject)``,
-``personal_data_erase(subject)``); a part leaves out what it has none of.
+``personal_data_erase(subject)``, ``opportunity_panels(opportunity_id)`` for the opportunity page);
+a part leaves out what it has none of.
 
 - ``pipeline``: pipelines and stages, opportunities, kanban, forecast, quotas, sales records
 - ``documents``: quotes, orders, contracts, invoices and payments
