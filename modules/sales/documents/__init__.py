@@ -35,6 +35,12 @@ def api_resources() -> list[Any]:
     return api.api_resources()
 
 
+def search_providers() -> list[Any]:
+    from modules.sales.documents import search
+
+    return search.providers()
+
+
 def tasks() -> list[Any]:
     from modules.sales.documents import jobs
 

@@ -189,3 +189,16 @@ def test_the_opportunity_page_shows_its_quotes_and_orders_with_a_new_quote_butto
     order = accepted_order(api, quote)
     page = client.get(f"/sales/opportunities/{opp}").get_data(as_text=True)
     assert quote["number"] in page and order["number"] in page
+
+
+def test_global_search_finds_documents_by_number_within_the_record_rule(
+    sales_app: Flask, setup: Any, make_user: Any,
+) -> None:
+    api = setup["api"]
+    order = accepted_order(api, quote_via_api(api, setup["gold_company"],
+                                              [{"product_id": setup["widget"], "quantity": "1"}]))
+    client = _login(sales_app, setup["manager"])
+    found = client.get(f"/search?q={order['number']}").get_data(as_text=True)
+    assert f"/sales/orders/{order['id']}" in found and "Goldhaus GmbH" in found
+    stranger = _login(sales_app, make_user(sales_app, "user"))
+    assert f"/sales/orders/{order['id']}" not in stranger.get(f"/search?q={order['number']}").get_data(as_text=True)
