@@ -154,6 +154,8 @@ class ApiResource:
     #: like the module's list page does (prefix/key searches an index serves)
     #: instead of "contains" over ``searchable``
     search: tuple[Any, ...] = ()
+    #: fields that also filter by range: ``?<field>_from=`` and ``?<field>_to=`` (both inclusive)
+    ranges: tuple[str, ...] = ()
     methods: tuple[str, ...] = ("GET", "POST", "PATCH", "DELETE")
     name: str = ""
     prepare: Callable[[Any, dict[str, Any], bool], None] | None = None

@@ -144,7 +144,7 @@ def bind(resource: ApiResource, module: str, owner_field: str = "owner_id") -> B
     )
     schema = resource.schema()
     by_external = {external_name(n, f): f for n, f in schema.fields.items()}
-    for name in (*resource.sortable, *resource.filterable, *resource.searchable):
+    for name in (*resource.sortable, *resource.filterable, *resource.searchable, *resource.ranges):
         if name in bound.columns:
             continue
         if name in RESERVED_PARAMS and name in resource.filterable:

@@ -215,6 +215,13 @@ def _resource_paths(spec: APISpec, plugin: MarshmallowPlugin, bound: BoundResour
                     "schema": _param_schema(plugin, bound.fields[field_name]),
                 }
             )
+        for field_name in res.ranges:
+            for end, text in (("from", _("Only records whose %(field)s is this value or later.", field=field_name)),
+                              ("to", _("Only records whose %(field)s is this value or earlier.", field=field_name))):
+                params.append({
+                    "name": f"{field_name}_{end}", "in": "query", "required": False, "description": text,
+                    "schema": _param_schema(plugin, bound.fields[field_name]),
+                })
         list_ops["get"] = {
             "operationId": f"{bound.key}_list",
             "tags": [tag],

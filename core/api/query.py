@@ -103,7 +103,8 @@ def reject_unknown(args: MultiDict[str, str], allowed: set[str] | tuple[str, ...
 def parse_list_args(bound: BoundResource, args: MultiDict[str, str]) -> ListQuery:
     """Check and parse ``limit``, ``cursor``, ``sort``, ``q`` and the filters."""
     res = bound.resource
-    allowed = {"limit", "cursor", "sort", *res.filterable, *(("q",) if res.searchable or res.search else ())}
+    allowed = {"limit", "cursor", "sort", *res.filterable, *(("q",) if res.searchable or res.search else ()),
+               *(f"{name}_{end}" for name in res.ranges for end in ("from", "to"))}
     reject_unknown(args, allowed)
     limit = parse_limit(args)
     sort = parse_sort(bound, _single(args, "sort") if "sort" in args else None)
@@ -131,6 +132,20 @@ def parse_list_args(bound: BoundResource, args: MultiDict[str, str]) -> ListQuer
             raise _bad(name, _("The value is out of range or contains characters that cannot be stored."))
         column = bound.columns[name]
         query.filters.append(column.is_(None) if value is None else column == value)
+    for name in res.ranges:
+        for end in ("from", "to"):
+            param = f"{name}_{end}"
+            if param not in args:
+                continue
+            try:
+                value = bound.fields[name].deserialize(_single(args, param))
+            except ma.ValidationError as exc:
+                messages = exc.messages if isinstance(exc.messages, list) else [str(exc.messages)]
+                raise _bad(param, "; ".join(str(m) for m in messages)) from exc
+            if value is None or not storable(value) or not bound.fits(name, value):
+                raise _bad(param, _("The value is out of range or contains characters that cannot be stored."))
+            column = bound.columns[name]
+            query.filters.append(column >= value if end == "from" else column <= value)
     return query
 
 

@@ -35,7 +35,8 @@ def api_resources() -> list[toolkit.ApiResource]:
             sortable=("id", "name", "amount", "expected_close", "updated_at", "created_at", "closed_at"),
             filterable=("pipeline_id", "stage_id", "status", "owner_id", "department_id", "company_id",
                         "contact_id", "channel", "expected_close"),
-            searchable=("name",), prepare=services.prepare_opportunity,
+            searchable=("name",), ranges=("expected_close", "amount", "closed_at"),
+            prepare=services.prepare_opportunity,
         ),
         toolkit.ApiResource(
             path="quotas", model=Quota, schema=schemas.QuotaSchema, object="sales.quota",
@@ -46,5 +47,6 @@ def api_resources() -> list[toolkit.ApiResource]:
             path="sales-records", name="sales_records", model=SalesRecord, schema=schemas.SalesRecordSchema,
             object="sales.sales_record", sortable=("id", "sold_on", "amount", "updated_at"),
             filterable=("owner_id", "company_id", "contact_id", "sold_on", "order_ref"), searchable=("notes",),
+            ranges=("sold_on",),
         ),
     ]

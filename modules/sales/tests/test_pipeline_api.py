@@ -91,6 +91,20 @@ def test_filters_sort_and_cursor_pages(api: Any, sales: Any) -> None:
     assert bad.status_code == 400 or bad.status_code == 422
 
 
+def test_expected_close_range(api: Any, sales: Any) -> None:
+    from datetime import date
+
+    company = sales.company("Ranged")
+    for day in (date(2027, 1, 31), date(2027, 2, 1), date(2027, 2, 28), date(2027, 3, 1)):
+        sales.opportunity(f"Close {day.isoformat()}", expected_close=day, company_id=company)
+    body = api("GET", "opportunities?expected_close_from=2027-02-01&expected_close_to=2027-02-28&sort=expected_close")
+    assert [o["name"] for o in body.get_json()["data"]] == ["Close 2027-02-01", "Close 2027-02-28"]
+    later = api("GET", "opportunities?expected_close_from=2027-02-28").get_json()["data"]
+    assert sorted(o["name"] for o in later) == ["Close 2027-02-28", "Close 2027-03-01"]
+    bad = api("GET", "opportunities?expected_close_to=someday")
+    assert bad.status_code == 400 and "expected_close_to" in bad.get_json()["errors"]
+
+
 def test_quotas_and_sales_records(api: Any, sales: Any, sales_app: Flask, make_user: Any) -> None:
     from core.testing import make_department
 
