@@ -177,19 +177,31 @@ def _growth(now: Decimal, then: Decimal) -> float | None:
 
 
 def _revenue_by(user: Any, column_name: str) -> list[tuple[Any, str, Decimal]]:
+    """Revenue of the last 365 days per ``channel`` or ``owner_id`` and currency.
+
+    One statement groups by channel, salesperson and currency (a few hundred
+    rows); it is shared by both widgets within a request (the reports page, the
+    dashboard), each folding it by its key.
+    """
     from modules.sales.documents.models import SalesOrder
 
-    def compute() -> list[tuple[Any, str, Decimal]]:
+    def compute() -> list[tuple[Any, Any, str, Decimal]]:
         start = _today() - timedelta(days=365)
         # coalesce(x, NULL) is x, but as an expression it keeps SQLite from walking the whole table in the
-        # order of an index on ``column`` to save a sort: the date range on the covering index is far cheaper
-        column = sa.func.coalesce(getattr(SalesOrder, column_name), sa.null())
+        # order of an index on the column to save a sort: the date range on the covering index is far cheaper
+        channel = sa.func.coalesce(SalesOrder.channel, sa.null())
+        owner = sa.func.coalesce(SalesOrder.owner_id, sa.null())
         stmt = (_orders(user).where(SalesOrder.order_date >= start)
-                .with_only_columns(column, SalesOrder.currency, sa.func.sum(SalesOrder.amount_untaxed))
-                .group_by(column, SalesOrder.currency).order_by(None))
-        return [(key, currency, _dec(amount)) for key, currency, amount in toolkit.db.session.execute(stmt)]
+                .with_only_columns(channel, owner, SalesOrder.currency, sa.func.sum(SalesOrder.amount_untaxed))
+                .group_by(channel, owner, SalesOrder.currency).order_by(None))
+        return [(c, o, currency, _dec(amount)) for c, o, currency, amount in toolkit.db.session.execute(stmt)]
 
-    return _cached(f"revenue_by:{column_name}:{getattr(user, 'id', None)}", compute)
+    rows = _cached(f"revenue_by:{getattr(user, 'id', None)}", compute)
+    index = 0 if column_name == "channel" else 1
+    folded: dict[tuple[Any, str], Decimal] = defaultdict(lambda: ZERO)
+    for row in rows:
+        folded[(row[index], row[2])] += row[3]
+    return [(key, currency, amount) for (key, currency), amount in folded.items()]
 
 
 def _chart_by(rows: list[tuple[Any, str, Decimal]], label_of: Callable[[Any], str], title: str,
