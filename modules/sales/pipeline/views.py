@@ -314,10 +314,18 @@ record_list = toolkit.ListView(
     ],
     default_sort="-sold_on",
 )
+def _prepare_record(record: SalesRecord, data: dict[str, Any], creating: bool) -> None:
+    """An empty salesperson means the one entering the sale (or, when editing, the one it had)."""
+    if record.owner_id is None:
+        history = sa.inspect(record).attrs.owner_id.history
+        record.owner_id = history.deleted[0] if history.deleted and not creating else toolkit.acting_user_id()
+
+
 record_form = PickerForm(
     model=SalesRecord, object="sales.sales_record", schema=schemas.SalesRecordSchema,
     fields=["sold_on", "amount", "currency", "company_id", "contact_id", "notes", "owner_id"],
     pickers={"company_id": company_options, "contact_id": contact_options, "owner_id": user_options},
+    prepare=_prepare_record,
 )
 
 

@@ -129,3 +129,19 @@ def test_demo_data(make_app: Any, client_as: Any) -> None:
         assert admin.get(url).status_code == 200, url
     with app.app_context():
         assert toolkit.db.session.scalar(sa.select(sa.func.count()).select_from(Quota)) >= 0
+
+
+def test_a_salesperson_records_a_sale_and_keeps_seeing_it(sales_app: Flask, sales: Any, client_as: Any) -> None:
+    user = client_as(sales_app, "user")
+    company = sales.company("Walk-in", owner_id=user.user.id)
+    token = csrf_token(user, "/sales/records/new")
+    bad = user.post("/sales/records/new", data={"csrf_token": token, "sold_on": "2026-11-02", "amount": "-3",
+                                                "currency": "EUR", "company_id": str(company)})
+    assert bad.status_code == 422 and 'id="field-amount-error"' in bad.get_data(as_text=True)
+    ok = user.post("/sales/records/new", data={"csrf_token": token, "sold_on": "2026-11-02", "amount": "120.50",
+                                               "currency": "EUR", "company_id": str(company), "notes": "Cash"})
+    assert ok.status_code == 302
+    with sales_app.app_context():
+        record = toolkit.db.session.scalars(sa.select(SalesRecord)).one()
+        assert (record.owner_id, str(record.amount)) == (user.user.id, "120.50")
+    assert "Cash" in user.get("/sales/records/").get_data(as_text=True)
