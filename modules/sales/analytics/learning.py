@@ -49,7 +49,10 @@ def _features_select(closed: bool) -> sa.Select[Any]:
             .where(StageHistory.opportunity_id == Opportunity.id, StageHistory.to_stage_id.in_(closing))
             .order_by(StageHistory.changed_at.desc()).limit(1).scalar_subquery()
         )
-        stage = sa.func.coalesce(before, Opportunity.stage_id)
+        # a deal created directly in a won/lost stage has no stage before it: "not known", never the
+        # closing stage itself (that would tell the model the answer)
+        current = sa.case((Opportunity.stage_id.in_(closing), None), else_=Opportunity.stage_id)
+        stage = sa.func.coalesce(before, current)
     tier = sa.func.coalesce(Company.tier, Contact.tier)
     stmt = (
         sa.select(Opportunity.id, Opportunity.status, stage, Opportunity.channel, Opportunity.source, tier,

@@ -135,3 +135,14 @@ def test_retrain_and_refresh_are_scheduled_tasks(sales_app):
     schedules = {s.task: s for s in registry.schedules.values()}
     assert schedules["sales.retrain_win_model"].crontab == "30 2 * * 0"
     assert schedules["sales.refresh_kpis"].crontab == "15 * * * *"
+
+
+def test_a_deal_created_already_won_does_not_teach_the_closing_stage(sales_app, sales):
+    """Created straight in "Won" (history: none -> Won): its stage reached is "not known", not "Won"."""
+    from modules.sales.analytics.learning import closed_before, train_on
+
+    sales.opportunity("Walk-in", stage="Won")
+    sales.opportunity("Gone", stage="Lost", lost_reason="Price")
+    with sales_app.app_context():
+        model = train_on(closed_before())
+    assert model.counts["stage"] == {"": [1, 1]}
