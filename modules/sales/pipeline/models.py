@@ -103,10 +103,15 @@ class Opportunity(RecordMixin, db.Model):
         sa.Index("ix_sales_opportunity_board", "pipeline_id", "status", "stage_id", "amount"),
         sa.Index("ix_sales_opportunity_column", "stage_id", "status", "kanban_rank", "id"),
         sa.Index("ix_sales_opportunity_forecast", "pipeline_id", "status", "expected_close"),
-        sa.Index("ix_sales_opportunity_status_close", "status", "expected_close"),
         sa.Index("ix_sales_opportunity_owner", "owner_id", "status", "expected_close"),
         sa.Index("ix_sales_opportunity_team", "department_id", "status", "expected_close"),
-        sa.Index("ix_sales_opportunity_closed", "status", "closed_at"),
+        # covering indexes of the analytics part (made by sales_0003; they also serve the plain
+        # (status, closed_at) and (status, expected_close) lookups, whose own indexes sales_0004 drops)
+        sa.Index("ix_sales_opportunity_kpi", "status", "closed_at", "currency", "amount", "created_at",
+                 "owner_id", "department_id"),
+        sa.Index("ix_sales_opportunity_stage_closed", "stage_id", "status", "closed_at", "amount"),
+        sa.Index("ix_sales_opportunity_forecast_cover", "status", "expected_close", "stage_id", "owner_id",
+                 "department_id", "pipeline_id", "amount", "weighted_amount"),
         sa.Index("ix_sales_opportunity_updated", "updated_at", "id"),
         sa.Index("ix_sales_opportunity_expected", "expected_close", "id"),
         sa.Index("ix_sales_opportunity_amount", "amount", "id"),
