@@ -184,14 +184,21 @@ def user_options() -> list[tuple[int, str]]:
 
 
 def company_options(limit: int = OPTIONS_CAP) -> list[tuple[int, str]]:
-    """Companies the user may see, by name; empty when there are more than ``limit`` (a number field then)."""
+    """Companies the user may see, by name; empty when there are more than ``limit`` (a number field then).
+
+    Whether there are too many is asked first, from the first ``limit + 1`` ids:
+    sorting 50,000 names to find that out cost 18 ms on every list page.
+    """
     from modules.contacts.models import Company
 
-    rows = list(toolkit.db.session.execute(
+    visible = toolkit.scope(sa.select(Company.id), "contacts.company")
+    many = toolkit.db.session.scalar(sa.select(sa.func.count()).select_from(visible.limit(limit + 1).subquery()))
+    if (many or 0) > limit:
+        return []
+    rows = toolkit.db.session.execute(
         toolkit.scope(sa.select(Company.id, Company.name), "contacts.company").order_by(Company.name_key)
-        .limit(limit + 1)
-    ))
-    return [] if len(rows) > limit else [(cid, name) for cid, name in rows]
+    )
+    return [(cid, name) for cid, name in rows]
 
 
 # -- the list ------------------------------------------------------------------------------------
