@@ -71,7 +71,7 @@ from core.ui.filters import (  # generic views (core.ui)
     EqualsFilter,
     RelatedFilter,
 )
-from core.ui.forms import FieldSpec, FormView  # generic views (core.ui)
+from core.ui.forms import FieldSpec, FormSchema, FormView  # generic views (core.ui)
 from core.ui.lists import (  # generic views (core.ui)
     BulkAction,
     Column,
@@ -101,7 +101,7 @@ __all__ = [
     "AUTHENTICATED", "check_record", "get_or_404", "record_allowed", "require_login", "rule_for", "scope",
     "team_departments", "Department", "User",
     # generic views: list, form, detail with timeline, export (core.ui)
-    "BoolFilter", "BulkAction", "FieldSpec", "ChoiceFilter", "Column", "DateRangeFilter", "EqualsFilter", "FormView",
+    "BoolFilter", "BulkAction", "FieldSpec", "FormSchema", "ChoiceFilter", "Column", "DateRangeFilter", "EqualsFilter", "FormView",
     "ListView", "RelatedFilter", "Search", "crud_blueprint", "key_search_index", "prefix_search_index", "timeline_for",
 ]
 

@@ -223,3 +223,23 @@ def test_fields_with_a_data_key_are_read_and_reported_under_the_input_name(app: 
     with app.test_request_context():
         assert form.load({"title": "Hello"}) == ({"title": "Hello"}, {})
         assert form.load({"title": "Too long"}) == ({}, {"title": ["At most 5 characters."]})
+
+
+def test_form_schema_reads_blank_input_as_no_value_and_refuses_unknown_fields() -> None:
+    from marshmallow import ValidationError, fields
+
+    from core.toolkit import FormSchema
+
+    class Thing(FormSchema):
+        name = fields.String(required=True)
+        tier = fields.String(load_default="standard")
+        note = fields.String(allow_none=True)
+        size = fields.Integer()
+
+    assert Thing().load({"name": "x", "tier": "  ", "note": ""}) == {"name": "x", "tier": "standard", "note": None}
+    with pytest.raises(ValidationError) as blank:
+        Thing().load({"name": " ", "size": ""})
+    assert set(blank.value.messages) == {"name", "size"}  # None where a value is needed
+    with pytest.raises(ValidationError) as unknown:
+        Thing().load({"name": "x", "colour": "red"})
+    assert "colour" in unknown.value.messages

@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, missing, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, missing, pre_load, validate
 
 from core.i18n import lazy_gettext as _l
 
@@ -255,3 +255,36 @@ def _as_input(value: Any) -> str:
     if isinstance(value, (list, tuple, set)):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+class FormSchema(Schema):
+    """Base of a module's record schemas (forms, API, imports): unknown fields are refused
+    and a blank value typed into a form means "no value".
+
+    A blank field whose value may not be empty but has a default (a tier, a
+    stage) is left out, so its default applies; any other blank becomes None
+    (then "may not be null" where a value is needed). Override
+    ``blank_means_absent`` to leave out other blank fields.
+    """
+
+    class Meta:
+        unknown = RAISE
+
+    id = fields.Integer(dump_only=True)
+
+    def blank_means_absent(self, field: fields.Field) -> bool:
+        return field.load_default is not missing and not field.allow_none
+
+    @pre_load
+    def _blank_to_none(self, data: Any, **_kw: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        result = {}
+        for key, value in data.items():
+            if isinstance(value, str) and not value.strip():
+                field = self.fields.get(key)
+                if field is not None and self.blank_means_absent(field):
+                    continue
+                value = None
+            result[key] = value
+        return result

@@ -17,9 +17,7 @@ from marshmallow import (
     Schema,
     ValidationError,
     fields,
-    missing,
     post_load,
-    pre_load,
     validate,
     validates_schema,
 )
@@ -43,35 +41,12 @@ def _text(max_len: int, **kwargs: Any) -> fields.String:
     )
 
 
-class _Base(Schema):
-    class Meta:
-        unknown = RAISE
-
-    id = fields.Integer(dump_only=True)
+class _Base(toolkit.FormSchema):
     owner_id = fields.Integer(allow_none=True)
     department_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
     version = fields.Integer(dump_only=True)
-
-    @pre_load
-    def _blank_to_none(self, data: Any, **_kw: Any) -> Any:
-        """Forms and CSV send '' for an empty field: that means 'no value'.
-
-        A field with a default that cannot be empty (tier, stage ...) takes
-        its default instead of failing with "may not be null".
-        """
-        if not isinstance(data, dict):
-            return data
-        result = {}
-        for key, value in data.items():
-            if isinstance(value, str) and not value.strip():
-                field = self.fields.get(key)
-                if field is not None and field.load_default is not missing and not field.allow_none:
-                    continue
-                value = None
-            result[key] = value
-        return result
 
 
 class ProfileSchema(_Base):

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import has_request_context, request
-from marshmallow import RAISE, Schema, ValidationError, fields, missing, post_load, pre_load, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from core import toolkit
 from core.toolkit import _, _l
@@ -73,31 +73,14 @@ class Exact(fields.Decimal):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-class _Base(Schema):
-    class Meta:
-        unknown = RAISE
-
-    id = fields.Integer(dump_only=True)
+class _Base(toolkit.FormSchema):
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
     version = fields.Integer(dump_only=True)
 
-    @pre_load
-    def _blank_to_none(self, data: Any, **_kw: Any) -> Any:
-        """Forms and CSV send '' for an empty field: that means 'no value' (or the default)."""
-        if not isinstance(data, dict):
-            return data
-        result = {}
-        for key, value in data.items():
-            if isinstance(value, str) and not value.strip():
-                field = self.fields.get(key)
-                if field is not None and field.load_default is not missing and not field.allow_none:
-                    continue
-                if field is not None and not field.allow_none and not field.required:
-                    continue
-                value = None
-            result[key] = value
-        return result
+    def blank_means_absent(self, field: fields.Field) -> bool:
+        """Also a blank optional field that may not be empty: it is simply not given."""
+        return super().blank_means_absent(field) or (not field.allow_none and not field.required)
 
     def stored(self) -> Any:
         """The record being edited (None when creating)."""

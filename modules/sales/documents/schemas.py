@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from core import toolkit
 from core.toolkit import _, _l
 from modules.sales.documents.models import CHANNELS, INVOICE_STATES, ORDER_STATES, PAYMENT_METHODS, QUOTE_STATES
 
@@ -29,23 +30,15 @@ def _currency(**kwargs: Any) -> fields.String:
                                                                           "such as EUR.")), **kwargs)
 
 
-class _Base(Schema):
-    class Meta:
-        unknown = RAISE
+class _Base(toolkit.FormSchema):
+    class Meta(toolkit.FormSchema.Meta):
         ordered = True
 
-    id = fields.Integer(dump_only=True)
     owner_id = fields.Integer(dump_only=True)
     department_id = fields.Integer(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
     version = fields.Integer(dump_only=True)
-
-    @pre_load
-    def _blank_to_none(self, data: Any, **_kw: Any) -> Any:
-        if isinstance(data, dict):
-            return {key: (None if value == "" else value) for key, value in data.items()}
-        return data
 
 
 class LineSchema(Schema):

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import has_request_context, request
-from marshmallow import RAISE, Schema, ValidationError, fields, missing, pre_load, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from core import toolkit
 from core.toolkit import _, _l, sa
@@ -69,26 +69,8 @@ def _small_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
 
 
-class _Base(Schema):
-    class Meta:
-        unknown = RAISE
-
-    id = fields.Integer(dump_only=True)
-
-    @pre_load
-    def _blank_to_none(self, data: Any, **_kw: Any) -> Any:
-        """'' from a form means 'no value'; a field with a default then takes its default."""
-        if not isinstance(data, dict):
-            return data
-        result = {}
-        for key, value in data.items():
-            if isinstance(value, str) and not value.strip():
-                field = self.fields.get(key)
-                if field is not None and field.load_default is not missing and not field.allow_none:
-                    continue
-                value = None
-            result[key] = value
-        return result
+class _Base(toolkit.FormSchema):
+    pass
 
 
 class _Record(_Base):
