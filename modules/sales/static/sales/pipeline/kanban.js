@@ -55,8 +55,8 @@
     if (below) { data.append("below_id", cardId(below)); }
     if (evt.from !== evt.to && column.getAttribute("data-lost")) {
       var reason = window.prompt(board.getAttribute("data-lost-prompt") || "");
-      if (!reason) { revert(evt); return; }
-      data.append("lost_reason", reason);
+      if (reason === null) { revert(evt); return; }  /* Cancel: back, nothing sent */
+      data.append("lost_reason", reason);  /* an empty reason is refused by the server, with its message */
     }
     fetch(moveUrl.replace(/\/0\/move$/, "/" + card.getAttribute("data-id") + "/move"), {
       method: "POST", body: data, credentials: "same-origin",
