@@ -49,6 +49,25 @@ def _pg_url(base: str, name: str) -> str:
     return sa.make_url(base).set(database=name).render_as_string(hide_password=False)
 
 
+@contextlib.contextmanager
+def sql_statements(app: Flask) -> Iterator[list[str]]:
+    """Every SQL statement the app's engine runs inside the block (query-count tests)."""
+    from core.extensions import db
+
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
 def create_database(template: str | None = None, *, folder: Path) -> str:
     """A new empty database (or a copy of ``template``); returns its URL."""
     base = _server_url()

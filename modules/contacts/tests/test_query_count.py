@@ -8,8 +8,6 @@ administrator (no record rule) and for a user whose rule is "own".
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +16,7 @@ import sqlalchemy as sa
 from flask import Flask, url_for
 
 from core import toolkit
+from core.testing import sql_statements
 
 pytestmark = pytest.mark.crm_modules("contacts")
 
@@ -26,21 +25,7 @@ FILTER = "stage=customer"
 API = "/api/v1/contacts?lifecycle_stage=customer&limit=50"
 
 
-@contextmanager
-def counted(app: Flask) -> Iterator[list[str]]:
-    """Every statement the app's engine runs inside the block."""
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    with app.app_context():
-        engine = toolkit.db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+counted = sql_statements  # every statement the app's engine runs inside the block
 
 
 def list_url(app: Flask) -> str:

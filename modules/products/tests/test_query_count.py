@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 
 from core import toolkit
+from core.testing import sql_statements
 from modules.products.tests.helpers import api_token
 
 
@@ -20,20 +18,7 @@ def app(make_app: Any) -> Flask:
     return make_app(("products",))
 
 
-@contextmanager
-def counted(app: Flask) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    with app.app_context():
-        engine = toolkit.db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+counted = sql_statements  # every statement the app's engine runs inside the block
 
 
 def _fill(app: Flask, start: int, how_many: int) -> int:

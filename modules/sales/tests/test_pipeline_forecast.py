@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from core import toolkit
+from core.testing import sql_statements
 from modules.sales.pipeline.models import Opportunity, Quota
 
 
@@ -135,18 +136,8 @@ def test_forecast_query_count_does_not_grow(sales_app: Flask, sales: Any, client
     url = "/sales/forecast?period=month&group=owner&from=2027-01-01&to=2027-06-30"
 
     def statements() -> int:
-        seen: list[str] = []
-
-        def record(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
-            seen.append(statement)
-
-        with sales_app.app_context():
-            engine = toolkit.db.engine
-        sa.event.listen(engine, "before_cursor_execute", record)
-        try:
+        with sql_statements(sales_app) as seen:
             assert client.get(url).status_code == 200
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", record)
         return len(seen)
 
     sales.opportunity("F0", expected_close=date(2027, 1, 3), owner_id=client.user.id)

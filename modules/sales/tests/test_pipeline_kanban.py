@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from core import toolkit
-from core.testing import csrf_token
+from core.testing import csrf_token, sql_statements
 from modules.sales.pipeline.models import Opportunity, StageHistory
 
 
@@ -192,18 +192,8 @@ def test_a_user_moves_only_own_opportunities(sales_app: Flask, sales: Any, clien
 
 
 def _count_statements(app: Flask, client: Any, url: str) -> int:
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    with app.app_context():
-        engine = toolkit.db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with sql_statements(app) as statements:
         assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     return len(statements)
 
 

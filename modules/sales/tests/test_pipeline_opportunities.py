@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from core import toolkit
-from core.testing import csrf_token
+from core.testing import csrf_token, sql_statements
 from modules.sales.pipeline.models import Opportunity, OpportunityLine, StageHistory
 
 
@@ -189,18 +189,8 @@ def test_list_search_filter_and_sort(sales_app: Flask, sales: Any, client_as: An
 
 
 def _statements(app: Flask, client: Any, url: str) -> int:
-    seen: list[str] = []
-
-    def record(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
-        seen.append(statement)
-
-    with app.app_context():
-        engine = toolkit.db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with sql_statements(app) as seen:
         assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     return len(seen)
 
 
