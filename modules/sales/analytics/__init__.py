@@ -67,6 +67,17 @@ def schedules() -> list[Any]:
     ]
 
 
+def install_data(demo: bool) -> None:
+    """With the demo data (this part runs after the pipeline's and the documents'): the figures
+    and the win model are computed at once, so the reports show them before the first hourly run."""
+    if demo:
+        from modules.sales.analytics.kpis import refresh_kpis
+        from modules.sales.analytics.learning import retrain
+
+        refresh_kpis(commit=False)
+        retrain(commit=False)
+
+
 def settings() -> list[Any]:
     from modules.sales.analytics.kpis import settings as found
 

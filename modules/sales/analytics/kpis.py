@@ -269,8 +269,10 @@ def apply_tiers(session: Any, stats: list[dict[str, Any]]) -> int:
     return changed
 
 
-def refresh_kpis() -> dict[str, Any]:
-    """The ``sales.refresh_kpis`` task: every rollup, customer statistics and tiers, in one transaction."""
+def refresh_kpis(commit: bool = True) -> dict[str, Any]:
+    """The ``sales.refresh_kpis`` task: every rollup, customer statistics and tiers, in one transaction.
+
+    ``commit=False`` leaves the work in the caller's transaction (the demo data at install)."""
     from modules.sales.analytics.tables import KpiRefresh
 
     session = toolkit.db.session
@@ -284,7 +286,10 @@ def refresh_kpis() -> dict[str, Any]:
     seconds = round(time.perf_counter() - started, 2)
     session.add(KpiRefresh(refreshed_at=toolkit.utcnow(), seconds=seconds, customers=len(stats),
                            tiers_changed=changed))
-    session.commit()
+    if commit:
+        session.commit()
+    else:
+        session.flush()
     return {"customers": len(stats), "tiers_changed": changed, "seconds": seconds}
 
 

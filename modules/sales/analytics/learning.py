@@ -173,8 +173,10 @@ def _write(batch: list[tuple[int, Decimal]], postgres: bool) -> int:
     return len(batch)
 
 
-def retrain(user_id: int | None = None, holdout: float = HOLDOUT) -> dict[str, Any]:
-    """The ``sales.retrain_win_model`` task: measure, train on everything, store, apply to open deals."""
+def retrain(user_id: int | None = None, holdout: float = HOLDOUT, commit: bool = True) -> dict[str, Any]:
+    """The ``sales.retrain_win_model`` task: measure, train on everything, store, apply to open deals.
+
+    ``commit=False`` leaves the work in the caller's transaction (the demo data at install)."""
     from modules.sales.analytics.tables import WinModelRun
 
     started = time.perf_counter()
@@ -192,7 +194,10 @@ def retrain(user_id: int | None = None, holdout: float = HOLDOUT) -> dict[str, A
         seconds=round(time.perf_counter() - started, 2), params=model.to_json(),
     )
     toolkit.db.session.add(run)
-    toolkit.db.session.commit()
+    if commit:
+        toolkit.db.session.commit()
+    else:
+        toolkit.db.session.flush()
     return {"sample_size": run.sample_size, "auc": score, "holdout_size": holdout_size, "predicted": predicted,
             "seconds": run.seconds}
 

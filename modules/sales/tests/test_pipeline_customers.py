@@ -128,7 +128,20 @@ def test_demo_data(make_app: Any, client_as: Any) -> None:
                 "/sales/quotas/", "/sales/records/", "/sales/forecast?group=team&period=month"):
         assert admin.get(url).status_code == 200, url
     with app.app_context():
-        assert toolkit.db.session.scalar(sa.select(sa.func.count()).select_from(Quota)) >= 0
+        from modules.sales.analytics.tables import KpiRefresh, WinModelRun
+
+        session = toolkit.db.session
+        # quotas are made for the salespeople that own demo deals: none exist at a fresh install
+        assert session.scalar(sa.select(sa.func.count()).select_from(Quota)) == 0
+        # the demo's figures and win model are computed at install, not an hour later
+        assert session.scalar(sa.select(sa.func.count()).select_from(KpiRefresh)) == 1
+        run = session.scalars(sa.select(WinModelRun)).one()
+        assert 0 < run.sample_size <= statuses["won"] + statuses["lost"]
+        learned = session.scalar(sa.select(sa.func.count()).select_from(Opportunity)
+                                 .where(Opportunity.status == "open", Opportunity.learned_probability.is_not(None)))
+        assert learned == statuses["open"]
+    reports = admin.get("/sales/analytics/").get_data(as_text=True)
+    assert "Not computed yet" not in reports
 
 
 def test_a_salesperson_records_a_sale_and_keeps_seeing_it(sales_app: Flask, sales: Any, client_as: Any) -> None:
