@@ -270,16 +270,19 @@ class ListView:
 
     # -- statements --------------------------------------------------------------
 
-    def base(self, state: ListState, action: str = "read", *, walk: bool = False) -> sa.Select[Any]:
+    def base(self, state: ListState, action: str = "read", *, walk: bool = False, part: Any = None) -> sa.Select[Any]:
         """Scoped, searched and filtered ``select(model)``; the one place conditions are added.
 
         ``walk``: the search matches many rows, so keep the search columns out of
         the index choice and let the database read in sort order (see ``DENSE_SEARCH``).
+        ``part``: one of the search's conditions instead of all of them (``_branches``).
         """
         from core.security import access
 
         stmt = access.scope(sa.select(self.model), self.object, action)
-        conds = [self._search_condition(state.q, walk=walk)] if state.q and self.search else []
+        conds = []
+        if state.q and self.search:
+            conds.append(part if part is not None else self._search_condition(state.q, walk=walk))
         conds.extend(f.condition(self.model, state.args) for f in self.filters)
         conds = [c for c in conds if c is not None]
         return stmt.where(*conds) if conds else stmt
@@ -322,6 +325,36 @@ class ListView:
         inner = stmt.with_only_columns(self.model.id).order_by(None).limit(cap + 1)  # type: ignore[attr-defined]
         return db.session.scalar(sa.select(sa.func.count()).select_from(inner.subquery())) or 0
 
+    def _branches(self, state: ListState) -> list[sa.Select[Any]] | None:
+        """PostgreSQL, a search over several columns: one statement per searched column.
+
+        PostgreSQL answers an ``OR`` of indexed conditions with a bitmap of all the
+        matches and then reads every matching table row, thousands of them for a
+        common name; each branch alone is read from its index (which carries the
+        sort key and id), so counting and finding a page's ids touch no table row.
+        SQLite combines the indexes of an ``OR`` without that cost.
+        """
+        if _dialect() != "postgresql":
+            return None
+        parts = search_parts(self.model, self.search, state.q)
+        return [self.base(state, part=part) for part in parts] if len(parts) > 1 else None
+
+    def _branch_matches(self, branches: list[sa.Select[Any]], cap: int) -> int:
+        """``matches`` over branches, reading no more than ``(cap + 1) × branches`` index entries.
+
+        A row may match several branches, at most once in each: when the
+        branches together give fewer rows than that limit, all were read and the
+        distinct ids are exact; when they reach it, there are at least ``cap + 1``
+        distinct ones. (``UNION`` would collect every match of every branch first.)
+        """
+        model_id = self.model.id  # type: ignore[attr-defined]
+        limit = (cap + 1) * len(branches)
+        rows = sa.union_all(*(b.with_only_columns(model_id).order_by(None) for b in branches)).limit(limit).subquery()
+        distinct, read = db.session.execute(
+            sa.select(sa.func.count(sa.distinct(rows.c.id)), sa.func.count()).select_from(rows)
+        ).one()
+        return int(distinct) if read < limit else max(int(distinct), cap + 1)
+
     # -- the page ----------------------------------------------------------------
 
     def run(self, args: Mapping[str, Any]) -> ListResult:
@@ -329,13 +362,15 @@ class ListView:
         columns = self.visible_columns()
         base = self.base(state)
         searching = bool(state.q and self.search)
+        branches = self._branches(state) if searching else None
         # one counting query, also telling a search that matches many rows (read in sort order)
-        total = self.matches(base, max(self.count_cap, DENSE_SEARCH) if searching else self.count_cap)
+        cap = max(self.count_cap, DENSE_SEARCH) if searching else self.count_cap
+        total = self._branch_matches(branches, cap) if branches else self.matches(base, cap)
         count, capped = min(total, self.count_cap), total > self.count_cap
         if searching and total > DENSE_SEARCH:
             base = self.base(state, walk=True)
         if searching and total <= DENSE_SEARCH:
-            page = self._ids_first(base, columns, state)
+            page = self._ids_first(base, columns, state, branches)
         else:
             stmt = self.select_columns(base, columns, state.sort)
             page = fetch_page(
@@ -351,19 +386,35 @@ class ListView:
         link_index = next((i for i, c in enumerate(columns) if c.link), 0)
         return ListResult(self, state, columns, rows, page, count, capped, link_index)
 
-    def _ids_first(self, base: sa.Select[Any], columns: Sequence[Column], state: ListState) -> Page:
+    def _ids_first(self, base: sa.Select[Any], columns: Sequence[Column], state: ListState,
+                   branches: list[sa.Select[Any]] | None = None) -> Page:
         """A searched page in two steps: the page's ids, then their rows.
 
         The matches (up to ``DENSE_SEARCH``) must all be sorted to find a page;
         selecting only the sort key and id lets an index that carries them
         (``key_search_index(..., then=("updated_at", "id"))``) answer without
         reading thousands of table rows; the second query reads the page's rows.
+        With ``branches`` each branch first names its own candidates for the page
+        (its first page-and-one rows from the cursor, and from the start when
+        paging back may fall back to the first page); the page is then chosen among
+        those, so it is exactly the page of the whole search.
         """
         model, sort = self.model, state.sort
         keys = [model.id] if sort.key == "id" else [model.id, getattr(model, sort.key)]  # type: ignore[attr-defined]
+        dialect = _dialect()
+        stmt = base.with_only_columns(*keys)
+        if branches:
+            modes = [(state.after, state.before)] + ([(None, None)] if state.before else [])
+            candidates: set[int] = set()
+            for branch in branches:
+                for after, before in modes:
+                    found = fetch_page(branch.with_only_columns(*keys), model, sort, size=self.page_size + 1,
+                                       after=after, before=before, fetch=_rows, dialect=dialect)
+                    candidates.update(row.id for row in found.rows)
+            stmt = stmt.where(model.id.in_(sorted(candidates)))  # type: ignore[attr-defined]
         page = fetch_page(
-            base.with_only_columns(*keys), model, sort, size=self.page_size,
-            after=state.after, before=state.before, fetch=_rows, dialect=_dialect(),
+            stmt, model, sort, size=self.page_size,
+            after=state.after, before=state.before, fetch=_rows, dialect=dialect,
         )
         if not page.rows:
             return page
@@ -401,6 +452,12 @@ def _with_permission(action: BulkAction, permission: str) -> BulkAction:
 
 def search_condition(model: Any, searches: Sequence[Search], q: str, walk: bool = False) -> Any:
     """The ``WHERE`` part for text ``q`` over ``searches`` (lists and the API's ``?q=`` share it)."""
+    parts = search_parts(model, searches, q, walk=walk)
+    return sa.or_(*parts) if parts else sa.false()
+
+
+def search_parts(model: Any, searches: Sequence[Search], q: str, walk: bool = False) -> list[Any]:
+    """One condition per search that can match ``q`` (their ``OR`` is the search)."""
     dialect = _dialect()
     parts = []
     for s in searches:
@@ -425,7 +482,7 @@ def search_condition(model: Any, searches: Sequence[Search], q: str, walk: bool 
                 parts.append(col.like(escaped + "%", escape="\\"))
         else:
             parts.append(col.ilike("%" + escaped + "%", escape="\\"))
-    return sa.or_(*parts) if parts else sa.false()
+    return parts
 
 
 def _key_prefix(col: Any, text: str, escaped: str, dialect: str) -> Any:
@@ -485,6 +542,11 @@ def prefix_search_index(table: str, column: str, name: str | None = None, then: 
     name = name or f"ix_{table}_{column}_prefix"
     rest = "".join(f', "{c}"' for c in then)
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(sa.text(f'CREATE INDEX "{name}" ON "{table}" (lower("{column}") text_pattern_ops{rest})'))
+        # INCLUDE the column itself: PostgreSQL reads an index on lower(col) alone (an
+        # index-only scan) only when col is in it too
+        include = f' INCLUDE ("{column}")' if then else ""
+        op.execute(sa.text(
+            f'CREATE INDEX "{name}" ON "{table}" (lower("{column}") text_pattern_ops{rest}){include}'
+        ))
     else:
         op.execute(sa.text(f'CREATE INDEX "{name}" ON "{table}" ("{column}" COLLATE NOCASE{rest})'))
