@@ -67,6 +67,13 @@ def run_jobs(app: Any) -> dict[str, Any]:
         found["win_train_size"] = trained["sample_size"] - trained["holdout_size"]
         found["win_holdout_size"] = trained["holdout_size"]
         found["win_scored_open"] = trained["predicted"]
+        # the jobs rewrote every open opportunity (learned probability) and the customers' tiers:
+        # measure the pages as they are once autovacuum has caught up (minutes later in
+        # production), not in the window right after a weekly retrain
+        from core.extensions import db
+
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE" if conn.dialect.name == "postgresql" else "ANALYZE")
     return found
 
 
