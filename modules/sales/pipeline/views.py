@@ -62,13 +62,9 @@ def company_options() -> list[tuple[int, str]]:
 
 
 def contact_options() -> list[tuple[int, str]]:
-    from modules.contacts.models import Contact
+    from modules.contacts.profile_lists import contact_options as options
 
-    rows = list(db.session.execute(
-        toolkit.scope(sa.select(Contact.id, Contact.first_name, Contact.last_name), "contacts.contact")
-        .order_by(Contact.name_key).limit(OPTIONS_CAP + 1)
-    ))
-    return [] if len(rows) > OPTIONS_CAP else [(i, f"{f or ''} {n or ''}".strip()) for i, f, n in rows]
+    return options(OPTIONS_CAP)
 
 
 def user_options() -> list[tuple[int, str]]:
