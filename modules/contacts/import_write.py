@@ -55,11 +55,16 @@ class BulkInsert:
     def _tuples(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         """The rows as tuples in column order, converted where the column has a processor (in place)."""
         converting = [(name, fn) for name, fn in zip(self.columns, self.processors, strict=True) if fn is not None]
-        for row in rows:
-            for name, fn in converting:
+        for name, fn in converting:
+            # a value shared by the rows (the import's time stamps) is converted once
+            last, done = None, None
+            for row in rows:
                 value = row[name]
-                if value is not None:
-                    row[name] = fn(value)
+                if value is None:
+                    continue
+                if value is not last:
+                    last, done = value, fn(value)
+                row[name] = done
         getter = operator.itemgetter(*self.columns)
         return [getter(row) for row in rows]
 

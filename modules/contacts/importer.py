@@ -30,6 +30,7 @@ import contextlib
 import contextvars
 import csv
 import io
+import json
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -365,17 +366,26 @@ def _sqlite_cache() -> Iterator[None]:
 
 
 def _one_of(column: Any, values: list[str]) -> Any:
-    """``column IN (...)``; on PostgreSQL ``= ANY(array)``: one parameter instead of thousands to plan."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    """``column IN (...)`` with one parameter instead of thousands to compile and plan.
+
+    PostgreSQL: ``= ANY(array)``; SQLite: ``IN (SELECT value FROM json_each(?))``
+    (its index is still probed once per value); others: a plain ``IN`` list.
+    """
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import ARRAY
 
         return column == sa.any_(sa.literal(values, ARRAY(sa.String)))
+    if dialect == "sqlite":
+        each = sa.func.json_each(sa.literal(json.dumps(values, ensure_ascii=False), sa.String)).table_valued("value")
+        return column.in_(sa.select(each.c.value))
     return column.in_(values)
 
 
 def _merge(into: RowValues, row: RowValues) -> None:
     """A later row about the same person: its filled columns (and company) win, tags add up."""
     into.values.update(row.values)
+    into.values["completeness"] = None  # the union of both rows: scored by contacts.refresh_completeness
     into.tags.extend(t for t in row.tags if t not in into.tags)
     into.company = row.company or into.company
 
@@ -418,6 +428,8 @@ class _Run:
         self.may_create_company = self.user is None or toolkit.can("contacts.company.create", self.user)
         self.company_ids: dict[str, int | None] = {}
         self.tag_ids: dict[str, int] = {}
+        self._contact_defaults = self._defaults(self.contact_table)
+        self._writer: Any = None
 
     # -- the outer loop -------------------------------------------------------------------------
 
@@ -469,10 +481,12 @@ class _Run:
         progress = self.opts.progress
         batches = chunks(self.table.rows, max(self.opts.chunk_size, 1))
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="contacts-import-check") as pool:
-            ahead = self._check_ahead(pool, next(batches, None))
-            while ahead is not None:
-                batch, checked = ahead[0], ahead[1].result()
-                ahead = self._check_ahead(pool, next(batches, None))
+            ahead = self._check_ahead(pool, batches)
+            while True:
+                batch, checked = ahead.result()
+                if batch is None:
+                    break
+                ahead = self._check_ahead(pool, batches)
                 good = self._check(batch, checked)
                 if not self.stopped:
                     self._apply(good)
@@ -484,18 +498,40 @@ class _Run:
 
     # -- checking -------------------------------------------------------------------------------
 
-    def _check_ahead(self, pool: ThreadPoolExecutor, batch: list[Any] | None) -> tuple[list[Any], Future[Any]] | None:
-        if batch is None:
-            return None
+    def _check_ahead(self, pool: ThreadPoolExecutor, batches: Iterator[list[Any]]) -> Future[Any]:
+        """The next chunk, read from the file and checked on the helper thread: ``(batch, checked)``.
+
+        Only that thread reads ``batches``, one chunk at a time (the next is asked
+        for after this one's result is taken); at the end the result is ``(None, None)``.
+        """
+        def read_and_check() -> tuple[list[Any] | None, list[Any] | None]:
+            batch = next(batches, None)
+            return (batch, self._values(batch)) if batch is not None else (None, None)
+
         # the thread sees this thread's app and request context (the language of the messages)
-        return batch, pool.submit(contextvars.copy_context().run, self._values, batch)
+        return pool.submit(contextvars.copy_context().run, read_and_check)
 
     def _values(self, batch: list[tuple[int, list[str], str | None]]) -> list[Any]:
-        """``check(raw)`` of each row that has no problem of its shape; None for the others."""
+        """``check(raw)`` of each row that has no problem of its shape; None for the others.
+
+        A good row is also scored (``completeness``) as the model's listener would
+        score it, so new people need no later UPDATE; a row with a company counts
+        its ``company_id`` as filled (the row fails if the company cannot be found).
+        """
+        from modules.contacts.reports import row_completeness
+
         check = self.checker.check
         width = self.width
-        return [None if problem is not None or (len(raw) > width and any(cell.strip() for cell in raw[width:]))
-                else check(raw) for _line, raw, problem in batch]
+        score = row_completeness(self.contact_table.c)
+        base = self._contact_defaults
+        with_company = {**base, "company_id": 0}
+        checked = [None if problem is not None or (len(raw) > width and any(cell.strip() for cell in raw[width:]))
+                   else check(raw) for _line, raw, problem in batch]
+        for outcome in checked:
+            if outcome is not None and outcome[0] is not None:
+                row = outcome[0]
+                row.values["completeness"] = score(row.values, with_company if row.company else base)
+        return checked
 
     def _bad(self, line: int, problems: list[tuple[str, str]]) -> None:
         self.result.failed += 1
@@ -722,11 +758,10 @@ class _Run:
         """New contacts through ``import_write.BulkInsert`` (COPY or the driver's executemany); their ids."""
         if not creates:
             return []
-        base = getattr(self, "_contact_defaults", None)
-        if base is None:
+        base = self._contact_defaults
+        if self._writer is None:
             from modules.contacts.import_write import BulkInsert
 
-            base = self._contact_defaults = self._defaults(self.contact_table)
             self._writer = BulkInsert(self.contact_table, list(base))
         return self._writer.insert([{**base, **row.values} for _line, row in creates])
 
@@ -753,6 +788,7 @@ class _Run:
                 changes["custom"] = {**(old["custom"] or {}), **changes["custom"]}
             changes["updated_at"] = self.now
             changes["version"] = old["version"] + 1
+            changes["completeness"] = None  # scored again by the contacts.refresh_completeness task
             params = {f"v_{k}": v for k, v in changes.items()}
             params.update(b_id=record_id, b_version=old["version"])
             groups.setdefault(tuple(sorted(changes)), []).append(params)

@@ -13,7 +13,7 @@ agree.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -64,6 +64,28 @@ def completeness(record: Any) -> int:
     total = sum(weight for weight, _attrs in fields)
     got = sum(weight for weight, attrs in fields if any(_filled(getattr(record, a, None)) for a in attrs))
     return int(100 * got / total + 0.5)  # half up, as SQL's round() in completeness_sql
+
+
+def row_completeness(columns: Any) -> Callable[[Mapping[str, Any], Mapping[str, Any]], int]:
+    """``completeness`` of a row given as dicts of column values: ``score(values, defaults)``.
+
+    For bulk writes (imports); ``columns``: the table's columns (``Contact.__table__.c``),
+    telling people from companies; a value missing from ``values`` is looked up in ``defaults``.
+    """
+    fields = CONTACT_FIELDS if "first_name" in columns else COMPANY_FIELDS
+    total = sum(weight for weight, _attrs in fields)
+
+    def score(values: Mapping[str, Any], defaults: Mapping[str, Any]) -> int:
+        got = 0
+        for weight, attrs in fields:
+            for attr in attrs:
+                value = values.get(attr, defaults.get(attr))
+                if value is not None and (value.__class__ is not str or value.strip()):
+                    got += weight
+                    break
+        return int(100 * got / total + 0.5)
+
+    return score
 
 
 def completeness_sql(model: Any) -> Any:

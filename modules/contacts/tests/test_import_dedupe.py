@@ -173,3 +173,28 @@ def test_custom_fields_are_checked_and_stored(app) -> None:
     assert sorted((e.line, e.column) for e in result.errors) == [
         (3, "Member number"), (4, "VIP since"), (5, "Segment")]
     assert contacts(app, "custom") == [({"member_no": "M-1", "vip_since": "2020-01-31", "segment": "A"},)]
+
+
+def test_new_people_are_scored_as_a_form_would_score_them(make_app) -> None:
+    """The importer stores each new person's completeness (no later UPDATE of every row); a
+    person updated by the file, or two rows merged into one, are left for the scoring task."""
+    from modules.contacts.models import Contact
+    from modules.contacts.reports import completeness, refresh_completeness
+
+    app = make_app(("contacts",), config={"CRM_CONTACTS_PHONE_REGION": "DE"})
+    ident = _existing(app)
+    result = run_import(app, csv_bytes(ROWS + [["Dee", "Fox", "dee@example.com", "", "", "", ""],
+                                               ["", "Gray", "", "", "", "", "Acme"]]), dedupe="update")
+    assert (result.created, result.updated, result.failed) == (3, 3, 0), result.summary()
+    with app.app_context():
+        people = {p.last_name: p for p in toolkit.db.session.scalars(toolkit.sa.select(Contact))}
+        scores = {name: p.completeness for name, p in people.items()}
+        assert scores["Fox"] == completeness(people["Fox"]) > 0
+        assert scores["Gray"] == completeness(people["Gray"]) > scores["Fox"] - 20  # its company counts
+        # the existing person, updated by two rows; "Ray" is two rows of the file made one
+        assert scores["Stone"] is None and scores["Ray"] is None and people["Stone"].id == ident
+        refresh_completeness()
+        toolkit.db.session.commit()
+        toolkit.db.session.expire_all()
+        for person in toolkit.db.session.scalars(toolkit.sa.select(Contact)):
+            assert person.completeness == completeness(person), person.last_name

@@ -56,8 +56,11 @@ def test_next_prefix_bounds_every_string_with_the_prefix(text: str, upper: str |
     assert _next_prefix(text) == upper
 
 
-def test_a_searched_page_finds_its_ids_in_the_index_alone(make_app: Any, client_as: Any) -> None:
-    """The ids step of a searched list page (``ListView._ids_first``) reads only the key index."""
+def test_a_searched_page_counts_in_the_index_and_collects_its_matches_through_it(make_app: Any,
+                                                                                 client_as: Any) -> None:
+    """A searched list page counts its matches from the key index alone (SQLite: the row id is
+    in every index; PostgreSQL: the index INCLUDEs id) and finds its page among the matches
+    read through that index (``ListView._ids_first``; on PostgreSQL fenced by ``_collected``)."""
     app = make_app(("contacts",))
     for n in range(3):
         add(app, "contact", first_name="Sabine", last_name=f"Schäfer{n}", email=f"s{n}@example.de")
@@ -66,16 +69,20 @@ def test_a_searched_page_finds_its_ids_in_the_index_alone(make_app: Any, client_
     from modules.contacts.profile_lists import key_searches
 
     with app.test_request_context():
-        from core.ui.lists import search_condition
+        from core.ui.lists import _collected, search_condition
+        from core.ui.paging import Sort
 
-        stmt = (toolkit.sa.select(Contact.id, Contact.updated_at)
-                .where(search_condition(Contact, key_searches(last_name=False), "sabine sch"))
-                .order_by(Contact.updated_at.desc(), Contact.id.desc()).limit(51))
-        sql = str(stmt.compile(toolkit.db.engine, compile_kwargs={"literal_binds": True}))
-        plan = _plan(sql)
+        dialect = toolkit.db.engine.dialect.name
+        cond = search_condition(Contact, key_searches(last_name=False), "sabine sch")
+        counted = _plan(str(toolkit.sa.select(Contact.id).where(cond)
+                            .compile(toolkit.db.engine, compile_kwargs={"literal_binds": True})))
+        assert "ix_contacts_contact_name_key" in counted, counted
+        assert ("COVERING INDEX" if dialect == "sqlite" else "Index Only Scan") in counted, counted
+        stmt, matches = _collected(toolkit.sa.select(Contact.id, Contact.updated_at).where(cond), Contact,
+                                   Sort("updated_at", True), dialect)
+        stmt = stmt.order_by(matches.updated_at.desc(), matches.id.desc()).limit(51)
+        plan = _plan(str(stmt.compile(toolkit.db.engine, compile_kwargs={"literal_binds": True})))
         assert "ix_contacts_contact_name_key" in plan, plan
-        if toolkit.db.engine.dialect.name == "sqlite":
-            assert "COVERING INDEX" in plan, plan
     page = client_as(app, "admin").get("/contacts/contacts/?q=Sabine+Sch&sort=last_name").text
     assert [page.index(f"Schäfer{n}") for n in range(3)] == sorted(page.index(f"Schäfer{n}") for n in range(3))
     assert "Lee" not in page
