@@ -365,6 +365,10 @@ def _sqlite_cache() -> Iterator[None]:
         connection.exec_driver_sql(f"PRAGMA cache_size={int(before or -2000)}")
 
 
+#: joins the keys of one lookup on PostgreSQL (no e-mail address or phone number holds it)
+_SEPARATOR = "\x1f"
+
+
 def _one_of(column: Any, values: list[str]) -> Any:
     """``column IN (...)`` with one parameter instead of thousands to compile and plan.
 
@@ -375,6 +379,12 @@ def _one_of(column: Any, values: list[str]) -> Any:
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import ARRAY
 
+        if not any(_SEPARATOR in value for value in values):
+            # one string split by the server: the driver turns a list of 2,000 strings into
+            # an array literal slowly (half a second of the 100,000-row import)
+            joined = sa.literal(_SEPARATOR.join(values), sa.Text)
+            return column == sa.any_(sa.func.string_to_array(joined, sa.literal(_SEPARATOR, sa.Text),
+                                                             type_=ARRAY(sa.Text)))
         return column == sa.any_(sa.literal(values, ARRAY(sa.String)))
     if dialect == "sqlite":
         each = sa.func.json_each(sa.literal(json.dumps(values, ensure_ascii=False), sa.String)).table_valued("value")
