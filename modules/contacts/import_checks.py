@@ -99,10 +99,14 @@ def _international_prefix(region: str) -> re.Pattern[str] | None:
     return re.compile(pattern) if pattern else None
 
 
+#: country calling codes as the digits they are written with
+_CODES = {str(code): code for code in phonenumberutil.COUNTRY_CODE_TO_REGION_CODE}
+
+
 def _country_code(digits: str) -> int | None:
     for size in (1, 2, 3):
-        code = int(digits[:size]) if len(digits) >= size else 0
-        if code in phonenumberutil.COUNTRY_CODE_TO_REGION_CODE:
+        code = _CODES.get(digits[:size]) if len(digits) >= size else None
+        if code is not None:
             return code
     return None
 

@@ -198,3 +198,50 @@ def test_new_people_are_scored_as_a_form_would_score_them(make_app) -> None:
         toolkit.db.session.expire_all()
         for person in toolkit.db.session.scalars(toolkit.sa.select(Contact)):
             assert person.completeness == completeness(person), person.last_name
+
+
+CHUNKED = [
+    ["First name", "Last name", "E-mail", "Mobile"],
+    ["Cy", "Ray", "cy@example.com", ""],  # new
+    ["Cyrus", "Ray", "CY@example.com", ""],  # the row above again, in a later chunk
+    ["Ann", "Lee-Smith", "ann.lee@example.com", "+4917012345678"],  # the existing Ann
+    ["Dan", "Lee", "", "+4917012345678"],  # Ann again by her mobile: a second update of her
+    ["Bob", "Stone", "robert@example.com", "+4915112345678"],  # Bob by his mobile: his e-mail changes
+    ["Bobby", "Stone", "bob@example.com", ""],  # Bob's old address: nobody has it any more
+    ["Rob", "Stone", "Robert@example.com", ""],  # Bob's new address
+]
+
+
+@pytest.mark.parametrize("dedupe", ["skip", "update"])
+def test_chunks_see_what_earlier_chunks_wrote(make_app, monkeypatch, dedupe) -> None:
+    """The existing people are looked up on a connection of the importer's own, one chunk ahead;
+    what earlier chunks created or changed counts as if looked up in the import's transaction
+    (the reference: the same import with that connection switched off). One row per chunk."""
+    from modules.contacts import importer
+    from modules.contacts.models import Contact
+
+    outcomes = []
+    for own_connection in (True, False):
+        if not own_connection:
+            monkeypatch.setattr(importer, "_lookup_engine", lambda: None)
+        app = make_app(("contacts",), config={"CRM_CONTACTS_PHONE_REGION": "DE"})
+        _existing(app)
+        with app.app_context():
+            toolkit.db.session.add(Contact(first_name="Bob", last_name="Stone", email="bob@example.com",
+                                           mobile="+4915112345678"))
+            toolkit.db.session.commit()
+        result = run_import(app, csv_bytes(CHUNKED), dedupe=dedupe, chunk_size=1)
+        assert result.failed == 0, result.summary()
+        rows = contacts(app, "first_name", "last_name", "email_key", "phone_key", "version")
+        outcomes.append(((result.created, result.updated, result.skipped), rows))
+    assert outcomes[0] == outcomes[1]
+    counts, rows = outcomes[0]
+    if dedupe == "skip":
+        assert counts == (2, 0, 5)
+        assert [r[0] for r in rows] == ["Ann", "Bob", "Cy", "Rob"]  # Bob kept his address
+    else:
+        assert counts == (2, 5, 0)
+        assert rows == [("Dan", "Lee", "ann.lee@example.com", "+4917012345678", 3),
+                        ("Rob", "Stone", "robert@example.com", "+4915112345678", 3),
+                        ("Cyrus", "Ray", "cy@example.com", None, 2),
+                        ("Bobby", "Stone", "bob@example.com", None, 1)]
