@@ -453,6 +453,8 @@ class _Run:
         self.tag_ids: dict[str, int] = {}
         self._contact_defaults = self._defaults(self.contact_table)
         self._writer: Any = None
+        #: new people are written on this thread while the next chunk is prepared (not in a dry run)
+        self._write_pool: ThreadPoolExecutor | None = None
         #: what this import wrote, for the lookups of later chunks (see ``_matches``): key -> the
         #: lowest id among the import's new or updated contacts that have it; the match columns of
         #: contacts it updated, and the values of those it created (``dedupe="update"`` only);
@@ -515,7 +517,9 @@ class _Run:
         estimate = max(self.table.estimate, 1)
         progress = self.opts.progress
         batches = chunks(self.table.rows, max(self.opts.chunk_size, 1))
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="contacts-import-check") as pool:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="contacts-import-check") as pool, \
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix="contacts-import-write") as writes:
+            self._write_pool = None if self.opts.dry_run else writes
             try:
                 ahead = self._check_ahead(pool, batches)
                 while True:
@@ -530,9 +534,18 @@ class _Run:
                         done = self.result.rows
                         progress(min(99, done * 100 // estimate), _("%(num)d rows read", num=done))
             finally:
-                pool.submit(self._close_lookups).result()
+                try:
+                    self._wait_writes()
+                finally:
+                    self._write_pool = None
+                    pool.submit(self._close_lookups).result()
         if progress is not None:
             progress(100, self.result.message())
+
+    def _wait_writes(self) -> None:
+        """Until the chunk written on the writer thread is in: before any other use of the session."""
+        if self._writer is not None:
+            self._writer.wait()
 
     def _close_lookups(self) -> None:
         if self._lookup_conn is not None:
@@ -726,9 +739,11 @@ class _Run:
         """
         keys = {k for _line, row in good for k in (row.values.get("email_key"), row.values.get("phone_key")) if k}
         if found is None:
+            self._wait_writes()
             found = self._lookup(db.session.connection(), keys)
         stale = [k for k, match in found.items() if match["id"] in self.rekeyed]
         if stale:
+            self._wait_writes()
             for key in stale:
                 del found[key]
             found.update(self._lookup(db.session.connection(), set(stale)))
@@ -780,6 +795,7 @@ class _Run:
         ids = {m["id"] for m in matches.values()}
         if not ids or self.user is None:
             return ids
+        self._wait_writes()
         from modules.contacts.models import Contact
 
         stmt = toolkit.scope(sa.select(Contact.id).where(Contact.id.in_(sorted(ids))), OBJECT, "write", self.user)
@@ -797,6 +813,7 @@ class _Run:
                                         for d in missing]))
         if not self.unique_custom:
             return problems
+        self._wait_writes()
         from modules.contacts import custom_fields
         from modules.contacts.models import Contact
 
@@ -828,6 +845,7 @@ class _Run:
         unknown = [key for key in names if key not in self.company_ids]
         problems: list[tuple[int, list[tuple[str, str]]]] = []
         if unknown:
+            self._wait_writes()
             stmt = sa.select(Company.name_key, sa.func.min(Company.id)).where(Company.name_key.in_(unknown))
             if self.user is not None:
                 stmt = toolkit.scope(sa.select(Company).where(Company.name_key.in_(unknown)), "contacts.company",
@@ -888,12 +906,13 @@ class _Run:
             from modules.contacts.import_write import BulkInsert
 
             self._writer = BulkInsert(self.contact_table, list(base))
-        return self._writer.insert([{**base, **row.values} for _line, row in creates])
+        return self._writer.start([{**base, **row.values} for _line, row in creates], self._write_pool)
 
     def _update(self, updates: dict[int, tuple[int, RowValues]], matches: dict[str, dict[str, Any]]) -> None:
         """One executemany UPDATE per set of columns; a record changed meanwhile stops the import."""
         if not updates:
             return
+        self._wait_writes()
         from modules.contacts.listeners import phone_key
 
         existing = {m["id"]: m for m in matches.values()}
@@ -947,6 +966,7 @@ class _Run:
         """Tags by name (created when new) linked to the contacts; links that exist are kept."""
         if not pairs:
             return
+        self._wait_writes()
         from modules.contacts.models import ContactTag, Tag
 
         names = sorted({name for _id, tags in pairs for name in tags} - set(self.tag_ids))
