@@ -469,20 +469,21 @@ _DATE_FORMATS = (
 def parse_date(text: str) -> date:
     """ISO (2024-05-17), 2024/05/17, 20240517, German 17.05.2024 or Chinese 2024年5月17日."""
     value = text.strip().split(" ")[0].split("T")[0]
-    if len(value) == 10 and value[4] == "-" and value[7] == "-" and value.replace("-", "").isascii() \
-            and value.replace("-", "").isdigit():
-        # the common form, as the first pattern reads it (a bad day or month is refused alike)
-        try:
-            return date(int(value[:4]), int(value[5:7]), int(value[8:]))
-        except ValueError:
-            raise InvalidValue(_("'%(value)s' is not a date. Use YYYY-MM-DD, e.g. 1980-05-17.", value=text)) from None
-    for pattern in _DATE_FORMATS:
-        match = pattern.fullmatch(value)
-        if match:
-            try:
-                return date(int(match["y"]), int(match["m"]), int(match["d"]))
-            except ValueError:
+    parts: tuple[str, str, str] | None = None
+    digits = value[:4] + value[5:7] + value[8:]
+    if len(value) == 10 and value[4] == value[7] == "-" and digits.isascii() and digits.isdigit():
+        parts = (value[:4], value[5:7], value[8:])  # the common form, read without the patterns
+    else:
+        for pattern in _DATE_FORMATS:
+            match = pattern.fullmatch(value)
+            if match:
+                parts = (match["y"], match["m"], match["d"])
                 break
+    if parts is not None:
+        try:
+            return date(int(parts[0]), int(parts[1]), int(parts[2]))
+        except ValueError:
+            pass
     raise InvalidValue(_("'%(value)s' is not a date. Use YYYY-MM-DD, e.g. 1980-05-17.", value=text))
 
 

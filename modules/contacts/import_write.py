@@ -33,7 +33,7 @@ from core.toolkit import db, sa
 
 
 class BulkInsert:
-    """``insert(rows) -> ids`` for one table; ``rows`` are dicts with the same keys as ``columns``."""
+    """``start(rows, pool) -> ids`` for one table; ``rows`` are dicts with the same keys as ``columns``."""
 
     def __init__(self, table: sa.Table, columns: Sequence[str]) -> None:
         self.table = table
@@ -49,9 +49,6 @@ class BulkInsert:
                 processors.append(column_type._cached_bind_processor(connection.dialect))
         self.processors = processors
         self.writing: Future[Any] | None = None
-
-    def insert(self, rows: list[dict[str, Any]]) -> list[int]:
-        return self.start(rows, None)
 
     def start(self, rows: list[dict[str, Any]], pool: Executor | None) -> list[int]:
         """Write ``rows`` (on ``pool``'s thread when given and the database allows it); their ids."""

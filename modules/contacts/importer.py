@@ -452,6 +452,9 @@ class _Run:
         self.company_ids: dict[str, int | None] = {}
         self.tag_ids: dict[str, int] = {}
         self._contact_defaults = self._defaults(self.contact_table)
+        from modules.contacts.reports import row_completeness
+
+        self.score = row_completeness(Contact)
         self._writer: Any = None
         #: new people are written on this thread while the next chunk is prepared (not in a dry run)
         self._write_pool: ThreadPoolExecutor | None = None
@@ -523,13 +526,13 @@ class _Run:
             try:
                 ahead = self._check_ahead(pool, batches)
                 while True:
-                    batch, checked, found = ahead.result()
+                    batch, checked, looked_up = ahead.result()
                     if batch is None:
                         break
                     ahead = self._check_ahead(pool, batches)
                     good = self._check(batch, checked)
                     if not self.stopped:
-                        self._apply(good, found)
+                        self._apply(good, looked_up)
                     if progress is not None:
                         done = self.result.rows
                         progress(min(99, done * 100 // estimate), _("%(num)d rows read", num=done))
@@ -543,9 +546,15 @@ class _Run:
             progress(100, self.result.message())
 
     def _wait_writes(self) -> None:
-        """Until the chunk written on the writer thread is in: before any other use of the session."""
+        """Until the chunk written on the writer thread is in."""
         if self._writer is not None:
             self._writer.wait()
+
+    def _session(self) -> Any:
+        """The session, once the writer thread is done with its connection: every query of
+        the import after the first write goes through here."""
+        self._wait_writes()
+        return db.session
 
     def _close_lookups(self) -> None:
         if self._lookup_conn is not None:
@@ -585,11 +594,9 @@ class _Run:
         score it, so new people need no later UPDATE; a row with a company counts
         its ``company_id`` as filled (the row fails if the company cannot be found).
         """
-        from modules.contacts.reports import row_completeness
-
         check = self.checker.check
         width = self.width
-        score = row_completeness(self.contact_table.c)
+        score = self.score
         base = self._contact_defaults
         with_company = {**base, "company_id": 0}
         checked = [None if problem is not None or (len(raw) > width and any(cell.strip() for cell in raw[width:]))
@@ -630,11 +637,11 @@ class _Run:
 
     # -- deciding and writing ------------------------------------------------------------------
 
-    def _apply(self, good: list[tuple[int, RowValues]], found: dict[str, dict[str, Any]] | None = None) -> None:
+    def _apply(self, good: list[tuple[int, RowValues]], looked_up: dict[str, dict[str, Any]] | None) -> None:
         if not good:
             return
         dedupe = self.opts.dedupe
-        matches = self._matches(good, found) if dedupe != "create" else {}
+        matches = self._matches(good, looked_up) if dedupe != "create" else {}
         writable = self._writable(matches) if dedupe == "update" else set()
         creates: list[tuple[int, RowValues]] = []
         updates: dict[int, tuple[int, RowValues]] = {}
@@ -707,7 +714,8 @@ class _Run:
 
     def _wanted(self) -> list[str]:
         return ["id"] if self.opts.dedupe == "skip" else [
-            "id", "version", "first_name", "last_name", "email", "phone", "mobile", "country", "custom"]
+            "id", "version", "first_name", "last_name", "email", "phone", "mobile", "country", "custom",
+            "email_key", "phone_key"]
 
     def _lookup(self, connection: sa.Connection, keys: set[str]) -> dict[str, dict[str, Any]]:
         """key -> the oldest contact with that e-mail or phone key, as ``connection`` sees them."""
@@ -739,14 +747,12 @@ class _Run:
         """
         keys = {k for _line, row in good for k in (row.values.get("email_key"), row.values.get("phone_key")) if k}
         if found is None:
-            self._wait_writes()
-            found = self._lookup(db.session.connection(), keys)
+            found = self._lookup(self._session().connection(), keys)
         stale = [k for k, match in found.items() if match["id"] in self.rekeyed]
         if stale:
-            self._wait_writes()
             for key in stale:
                 del found[key]
-            found.update(self._lookup(db.session.connection(), set(stale)))
+            found.update(self._lookup(self._session().connection(), set(stale)))
         if not self.holders:
             return found
         holders = self.holders
@@ -774,6 +780,7 @@ class _Run:
         return match
 
     def _hold(self, ident: int, key: str | None) -> None:
+        """``ident`` has ``key`` now: it holds the key if no lower id of this import does."""
         if key and self.holders.get(key, ident) >= ident:
             self.holders[key] = ident
 
@@ -781,13 +788,11 @@ class _Run:
         """New contacts, for the lookups of later chunks (a later row about the same person)."""
         if self.lookup_engine is None:
             return
-        holders = self.holders
         keep = self.opts.dedupe == "update"
         for ident, (_line, row) in zip(ids, creates, strict=True):
             values = row.values
-            for key in (values.get("email_key"), values.get("phone_key")):
-                if key and key not in holders:  # ids grow: an earlier holder is lower
-                    holders[key] = ident
+            self._hold(ident, values.get("email_key"))
+            self._hold(ident, values.get("phone_key"))
             if keep:
                 self.created_values[ident] = values
 
@@ -795,11 +800,10 @@ class _Run:
         ids = {m["id"] for m in matches.values()}
         if not ids or self.user is None:
             return ids
-        self._wait_writes()
         from modules.contacts.models import Contact
 
         stmt = toolkit.scope(sa.select(Contact.id).where(Contact.id.in_(sorted(ids))), OBJECT, "write", self.user)
-        return set(db.session.scalars(stmt))
+        return set(self._session().scalars(stmt))
 
     def _custom_problems(self, creates: list[tuple[int, RowValues]],
                          updates: dict[int, tuple[int, RowValues]]) -> list[tuple[int, list[tuple[str, str]]]]:
@@ -813,7 +817,6 @@ class _Run:
                                         for d in missing]))
         if not self.unique_custom:
             return problems
-        self._wait_writes()
         from modules.contacts import custom_fields
         from modules.contacts.models import Contact
 
@@ -823,7 +826,7 @@ class _Run:
             if not values:
                 continue
             expr = custom_fields.json_value(Contact, defn)
-            holders = dict((v, i) for i, v in db.session.execute(sa.select(Contact.id, expr).where(expr.in_(sorted(values, key=str)))))
+            holders = dict((v, i) for i, v in self._session().execute(sa.select(Contact.id, expr).where(expr.in_(sorted(values, key=str)))))
             seen = self.unique_seen.setdefault(defn.key, {})
             for line, row, record_id in rows:
                 value = (row.values.get("custom") or {}).get(defn.key)
@@ -845,12 +848,11 @@ class _Run:
         unknown = [key for key in names if key not in self.company_ids]
         problems: list[tuple[int, list[tuple[str, str]]]] = []
         if unknown:
-            self._wait_writes()
             stmt = sa.select(Company.name_key, sa.func.min(Company.id)).where(Company.name_key.in_(unknown))
             if self.user is not None:
                 stmt = toolkit.scope(sa.select(Company).where(Company.name_key.in_(unknown)), "contacts.company",
                                      "read", self.user).with_only_columns(Company.name_key, sa.func.min(Company.id))
-            found = dict(db.session.execute(stmt.group_by(Company.name_key)).all())
+            found = dict(self._session().execute(stmt.group_by(Company.name_key)).all())
             missing = [key for key in unknown if key not in found]
             if missing and self.may_create_company:
                 found.update(self._create_companies({key: names[key] for key in missing}))
@@ -875,7 +877,8 @@ class _Run:
         table = self.company_table
         base = self._defaults(table)
         rows = [{**base, "name": name, "name_key": key} for key, name in names.items()]
-        ids = db.session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars()
+        ids = self._session().execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                                      rows).scalars()
         return dict(zip(names, ids, strict=True))
 
     def _defaults(self, table: sa.Table) -> dict[str, Any]:
@@ -912,7 +915,7 @@ class _Run:
         """One executemany UPDATE per set of columns; a record changed meanwhile stops the import."""
         if not updates:
             return
-        self._wait_writes()
+        session = self._session()
         from modules.contacts.listeners import phone_key
 
         existing = {m["id"]: m for m in matches.values()}
@@ -937,48 +940,38 @@ class _Run:
             params.update(b_id=record_id, b_version=old["version"])
             if self.lookup_engine is not None:
                 now = {**old, **{k: v for k, v in changes.items() if k in old}}
-                keys = (changes.get("email_key", self._old_key(old, "email_key")),
-                        changes.get("phone_key", self._old_key(old, "phone_key")))
-                if "email_key" in changes or "phone_key" in changes:
+                if (now["email_key"], now["phone_key"]) != (old["email_key"], old["phone_key"]):
                     self.rekeyed.add(record_id)
                 self.current[record_id] = now
-                for key in keys:
-                    self._hold(record_id, key)
+                self._hold(record_id, now["email_key"])
+                self._hold(record_id, now["phone_key"])
             groups.setdefault(tuple(sorted(changes)), []).append(params)
         table = self.contact_table
         for names, params in groups.items():
             stmt = (sa.update(table).where(table.c.id == sa.bindparam("b_id"), table.c.version == sa.bindparam("b_version"))
                     .values({name: sa.bindparam(f"v_{name}") for name in names}))
-            outcome = db.session.execute(stmt, params)
-            if db.session.get_bind().dialect.supports_sane_multi_rowcount and outcome.rowcount != len(params):
+            outcome = session.execute(stmt, params)
+            if session.get_bind().dialect.supports_sane_multi_rowcount and outcome.rowcount != len(params):
                 raise ImportFileError(_("Some of the contacts to update were changed by someone else during the "
                                         "import. Nothing was imported; start the import again."))
-
-    def _old_key(self, old: dict[str, Any], name: str) -> str | None:
-        """The e-mail or phone key of a matched contact before this update, from its columns."""
-        from modules.contacts.listeners import phone_key
-
-        if name == "email_key":
-            return old["email"].lower() if old.get("email") else None
-        return phone_key(old.get("phone") or old.get("mobile"), old.get("country"))
 
     def _tag(self, pairs: list[tuple[int, list[str]]]) -> None:
         """Tags by name (created when new) linked to the contacts; links that exist are kept."""
         if not pairs:
             return
-        self._wait_writes()
+        session = self._session()
         from modules.contacts.models import ContactTag, Tag
 
         names = sorted({name for _id, tags in pairs for name in tags} - set(self.tag_ids))
         if names:
-            self.tag_ids.update(dict(db.session.execute(sa.select(Tag.name, Tag.id).where(Tag.name.in_(names))).all()))
+            self.tag_ids.update(dict(session.execute(sa.select(Tag.name, Tag.id).where(Tag.name.in_(names))).all()))
             missing = [name for name in names if name not in self.tag_ids]
             if missing:
-                ids = db.session.execute(sa.insert(Tag.__table__).returning(Tag.id, sort_by_parameter_order=True),
+                ids = session.execute(sa.insert(Tag.__table__).returning(Tag.id, sort_by_parameter_order=True),
                                          [{"name": name} for name in missing]).scalars()
                 self.tag_ids.update(zip(missing, ids, strict=True))
         contact_ids = sorted({contact_id for contact_id, _tags in pairs})
-        have = set(db.session.execute(sa.select(ContactTag.contact_id, ContactTag.tag_id)
+        have = set(session.execute(sa.select(ContactTag.contact_id, ContactTag.tag_id)
                                       .where(ContactTag.contact_id.in_(contact_ids))).all())
         links = []
         for contact_id, tags in pairs:
@@ -988,7 +981,7 @@ class _Run:
                     have.add(link)
                     links.append({"contact_id": link[0], "tag_id": link[1]})
         if links:
-            db.session.execute(sa.insert(ContactTag.__table__), links)
+            session.execute(sa.insert(ContactTag.__table__), links)
 
 
 __all__ = ["DEDUPE", "ON_ERROR", "ImportOptions", "ImportResult", "Preview", "RowError", "import_file", "label",

@@ -147,7 +147,8 @@ class Contact(ProfileMixin, RecordMixin, db.Model):
                                ("completeness", "completeness"))),
         # the key alone (no sort key after it): every import writes a million-row
         # table's key indexes at random places, and smaller entries make that about a
-        # third cheaper (contacts_0008); a dense search walks the sort index instead
+        # third cheaper (contacts_0008); a searched page reads its matches' rows to sort
+        # them (ListView._ids_first), a dense search walks the sort index
         *_key_indexes("contacts_contact", then=()),
     )
 
