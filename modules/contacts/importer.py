@@ -35,7 +35,7 @@ import gc
 import io
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -437,6 +437,19 @@ def _one_of(column: Any, values: list[str], dialect: str | None = None) -> Any:
     return column.in_(values)
 
 
+def _keys(rows: Iterable[dict[str, Any]]) -> tuple[set[str], set[str]]:
+    """The e-mail keys and the phone keys of rows' values (each is looked up in its own column)."""
+    emails: set[str] = set()
+    phones: set[str] = set()
+    for values in rows:
+        email, phone = values.get("email_key"), values.get("phone_key")
+        if email:
+            emails.add(email)
+        if phone:
+            phones.add(phone)
+    return emails, phones
+
+
 def _merge(into: RowValues, row: RowValues) -> None:
     """A later row about the same person: its filled columns (and company) win, tags add up."""
     into.values.update(row.values)
@@ -629,11 +642,11 @@ class _Run:
             shape, checked = chunk
             found = None
             if self.lookup_engine is not None:
-                keys = {k for outcome in checked if outcome is not None and outcome[0] is not None
-                        for k in (outcome[0].values.get("email_key"), outcome[0].values.get("phone_key")) if k}
+                emails, phones = _keys(outcome[0].values for outcome in checked
+                                       if outcome is not None and outcome[0] is not None)
                 if self._lookup_conn is None:
                     self._lookup_conn = self.lookup_engine.connect()
-                found = self._lookup(self._lookup_conn, keys)
+                found = self._lookup(self._lookup_conn, emails, phones)
                 self._lookup_conn.rollback()  # no snapshot held open between chunks
             return shape, checked, found
 
@@ -772,17 +785,18 @@ class _Run:
             "id", "version", "first_name", "last_name", "email", "phone", "mobile", "country", "custom",
             "email_key", "phone_key"]
 
-    def _lookup(self, connection: sa.Connection, keys: set[str]) -> dict[str, dict[str, Any]]:
-        """key -> the oldest contact with that e-mail or phone key, as ``connection`` sees them."""
+    def _lookup(self, connection: sa.Connection, emails: set[str], phones: set[str]) -> dict[str, dict[str, Any]]:
+        """key -> the oldest contact with that e-mail key (of ``emails``) or phone key (of ``phones``),
+        as ``connection`` sees them."""
         table = self.contact_table
         found: dict[str, dict[str, Any]] = {}
         wanted = self._wanted()
         columns = [table.c[name] for name in wanted]
         dialect = connection.dialect.name
-        for key_name in ("email_key", "phone_key"):
-            column = table.c[key_name]
+        for key_name, keys in (("email_key", emails), ("phone_key", phones)):
             if not keys:
-                break
+                continue
+            column = table.c[key_name]
             stmt = sa.select(column, *columns).where(_one_of(column, sorted(keys), dialect)).order_by(table.c.id)
             for record in connection.execute(stmt):
                 found.setdefault(record[0], dict(zip(wanted, record[1:], strict=True)))
@@ -800,18 +814,18 @@ class _Run:
         again in this transaction. Without ``found`` (a dry run, an in-memory
         database) everything is looked up here.
         """
-        keys = {k for _line, row in good for k in (row.values.get("email_key"), row.values.get("phone_key")) if k}
+        emails, phones = _keys(row.values for _line, row in good)
         if found is None:
-            found = self._lookup(self._session().connection(), keys)
-        stale = [k for k, match in found.items() if match["id"] in self.rekeyed]
+            found = self._lookup(self._session().connection(), emails, phones)
+        stale = {k for k, match in found.items() if match["id"] in self.rekeyed}
         if stale:
             for key in stale:
                 del found[key]
-            found.update(self._lookup(self._session().connection(), set(stale)))
+            found.update(self._lookup(self._session().connection(), stale & emails, stale & phones))
         if not self.holders:
             return found
         holders = self.holders
-        for key in keys:
+        for key in (*emails, *phones):
             best = holders.get(key)
             if best is not None and (key not in found or best < found[key]["id"]):
                 found[key] = self._match_of(best)
