@@ -249,11 +249,14 @@ class RowValues:
     values: dict[str, Any]
     company: str | None = None
     tags: list[str] = field(default_factory=list)
+    #: ``values`` as the database driver takes them (see importer ``_checked_chunk``); None
+    #: once ``values`` change
+    ready: tuple[Any, ...] | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         # checked rows cross a process boundary (import_fork): a plain call pickles and
         # loads about ten times faster than a dataclass's generic state
-        return RowValues, (self.values, self.company, self.tags)
+        return RowValues, (self.values, self.company, self.tags, self.ready)
 
 
 Problem = tuple[str, str]  # (column header, message)

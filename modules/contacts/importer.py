@@ -453,6 +453,7 @@ def _keys(rows: Iterable[dict[str, Any]]) -> tuple[set[str], set[str]]:
 def _merge(into: RowValues, row: RowValues) -> None:
     """A later row about the same person: its filled columns (and company) win, tags add up."""
     into.values.update(row.values)
+    into.ready = None
     into.values["completeness"] = None  # the union of both rows: scored by contacts.refresh_completeness
     into.tags.extend(t for t in row.tags if t not in into.tags)
     into.company = row.company or into.company
@@ -497,10 +498,15 @@ class _Run:
         self.company_ids: dict[str, int | None] = {}
         self.tag_ids: dict[str, int] = {}
         self._contact_defaults = self._defaults(self.contact_table)
+        #: writes the new contacts; it also prepares each checked row for the driver
+        self._writer: Any = None
+        if not opts.dry_run:
+            from modules.contacts.import_write import BulkInsert
+
+            self._writer = BulkInsert(self.contact_table, self._contact_defaults)
         from modules.contacts.reports import row_completeness
 
         self.score = row_completeness(Contact)
-        self._writer: Any = None
         #: new people are written on this thread while the next chunk is prepared (not in a dry run)
         self._write_pool: ThreadPoolExecutor | None = None
         #: what this import wrote, for the lookups of later chunks (see ``_matches``): key -> the
@@ -660,20 +666,27 @@ class _Run:
         A good row is also scored (``completeness``) as the model's listener would
         score it, so new people need no later UPDATE; a row with a company counts
         its ``company_id`` as filled (the row fails if the company cannot be found).
-        Runs on the helper thread or in the forked process: it uses nothing but the
-        checker and the defaults.
+        A row without a company is also made ``ready`` for the driver, in case it
+        becomes a new contact as it is. Runs on the helper thread or in the forked
+        process: it uses nothing but the checker, the defaults and the writer's ``prepare``.
         """
         check = self.checker.check
         width = self.width
         score = self.score
         base = self._contact_defaults
         with_company = {**base, "company_id": 0}
+        prepare = self._writer.prepare if self._writer is not None else None
         checked = [None if problem is not None or (len(raw) > width and any(cell.strip() for cell in raw[width:]))
                    else check(raw) for _line, raw, problem in batch]
         for outcome in checked:
             if outcome is not None and outcome[0] is not None:
                 row = outcome[0]
-                row.values["completeness"] = score(row.values, with_company if row.company else base)
+                if row.company:
+                    row.values["completeness"] = score(row.values, with_company)
+                else:
+                    row.values["completeness"] = score(row.values, base)
+                    if prepare is not None:
+                        row.ready = prepare(row.values)
         return [(line, len(raw), problem) for line, raw, problem in batch], checked
 
     def _bad(self, line: int, problems: list[tuple[str, str]]) -> None:
@@ -937,6 +950,7 @@ class _Run:
                     name=row.company))]))
             else:
                 row.values["company_id"] = company_id
+                row.ready = None
         return problems
 
     def _create_companies(self, names: dict[str, str]) -> dict[str, int | None]:
@@ -973,12 +987,9 @@ class _Run:
         """New contacts through ``import_write.BulkInsert`` (COPY or the driver's executemany); their ids."""
         if not creates:
             return []
-        base = self._contact_defaults
-        if self._writer is None:
-            from modules.contacts.import_write import BulkInsert
-
-            self._writer = BulkInsert(self.contact_table, list(base))
-        return self._writer.start([{**base, **row.values} for _line, row in creates], self._write_pool)
+        prepare = self._writer.prepare
+        rows = [row.ready if row.ready is not None else prepare(row.values) for _line, row in creates]
+        return self._writer.start(rows, self._write_pool)
 
     def _update(self, updates: dict[int, tuple[int, RowValues]], matches: dict[str, dict[str, Any]]) -> None:
         """One executemany UPDATE per set of columns; a record changed meanwhile stops the import."""
