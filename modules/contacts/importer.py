@@ -71,6 +71,8 @@ MAX_ERRORS = 100_000
 OBJECT = "contacts.contact"
 
 Source = str | Path | IO[bytes] | bytes
+#: a chunk's matches as the helper thread looked them up: (key -> match, e-mail keys, phone keys)
+LookedUp = tuple[dict[str, dict[str, Any]], set[str], set[str]]
 
 
 @dataclass
@@ -641,20 +643,20 @@ class _Run:
         that thread calls it, one chunk at a time (the next is asked for after this
         one's result is taken); at the end the result is ``(None, None, None)``.
         """
-        def check_and_look_up() -> tuple[list[Any] | None, list[Any] | None, dict[str, dict[str, Any]] | None]:
+        def check_and_look_up() -> tuple[list[Any] | None, list[Any] | None, LookedUp | None]:
             chunk = checked_chunks()
             if chunk is None:
                 return None, None, None
             shape, checked = chunk
-            found = None
+            looked_up = None
             if self.lookup_engine is not None:
                 emails, phones = _keys(outcome[0].values for outcome in checked
                                        if outcome is not None and outcome[0] is not None)
                 if self._lookup_conn is None:
                     self._lookup_conn = self.lookup_engine.connect()
-                found = self._lookup(self._lookup_conn, emails, phones)
+                looked_up = self._lookup(self._lookup_conn, emails, phones), emails, phones
                 self._lookup_conn.rollback()  # no snapshot held open between chunks
-            return shape, checked, found
+            return shape, checked, looked_up
 
         # the thread sees this thread's app and request context (the language of the messages)
         return pool.submit(contextvars.copy_context().run, check_and_look_up)
@@ -718,7 +720,7 @@ class _Run:
 
     # -- deciding and writing ------------------------------------------------------------------
 
-    def _apply(self, good: list[tuple[int, RowValues]], looked_up: dict[str, dict[str, Any]] | None) -> None:
+    def _apply(self, good: list[tuple[int, RowValues]], looked_up: LookedUp | None) -> None:
         if not good:
             return
         dedupe = self.opts.dedupe
@@ -815,21 +817,23 @@ class _Run:
                 found.setdefault(record[0], dict(zip(wanted, record[1:], strict=True)))
         return found
 
-    def _matches(self, good: list[tuple[int, RowValues]],
-                 found: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    def _matches(self, good: list[tuple[int, RowValues]], looked_up: LookedUp | None) -> dict[str, dict[str, Any]]:
         """key -> the oldest contact that has the e-mail or phone key now.
 
+        ``looked_up`` is ``(found, e-mail keys, phone keys)`` of the chunk's good rows;
         ``found`` was looked up by the helper thread on a connection of its own
         (while this thread wrote the chunk before), so it sees the contacts as
         they were before the import; this import's own writes are added from
         memory: its new contacts, and the changed columns and version of the
         ones it updated. A key an update took away from a contact is looked up
-        again in this transaction. Without ``found`` (a dry run, an in-memory
+        again in this transaction. Without ``looked_up`` (a dry run, an in-memory
         database) everything is looked up here.
         """
-        emails, phones = _keys(row.values for _line, row in good)
-        if found is None:
+        if looked_up is None:
+            emails, phones = _keys(row.values for _line, row in good)
             found = self._lookup(self._session().connection(), emails, phones)
+        else:
+            found, emails, phones = looked_up
         stale = {k for k, match in found.items() if match["id"] in self.rekeyed}
         if stale:
             for key in stale:
@@ -871,10 +875,16 @@ class _Run:
         if self.lookup_engine is None:
             return
         keep = self.opts.dedupe == "update"
+        holders = self.holders
+        # a new contact's id is above every id held so far (those of contacts that existed
+        # before, or were created by earlier chunks), so it only holds keys nobody holds
         for ident, (_line, row) in zip(ids, creates, strict=True):
             values = row.values
-            self._hold(ident, values.get("email_key"))
-            self._hold(ident, values.get("phone_key"))
+            email, phone = values.get("email_key"), values.get("phone_key")
+            if email:
+                holders.setdefault(email, ident)
+            if phone:
+                holders.setdefault(phone, ident)
             if keep:
                 self.created_values[ident] = values
 
@@ -891,7 +901,7 @@ class _Run:
                          updates: dict[int, tuple[int, RowValues]]) -> list[tuple[int, list[tuple[str, str]]]]:
         """Required custom fields on new contacts; unique custom values within the file and the database."""
         problems: list[tuple[int, list[tuple[str, str]]]] = []
-        for line, row in creates:
+        for line, row in creates if self.required_custom else ():
             custom = row.values.get("custom") or {}
             missing = [d for d in self.required_custom if d.key not in custom]
             if missing:
