@@ -59,11 +59,16 @@ class ForkedChunks:
     def __init__(self, produce: Callable[[], Iterator[Any]]) -> None:
         read_fd, write_fd = os.pipe()
         _widen(write_fd)
-        with warnings.catch_warnings():
-            # Python 3.12+ warns about forking a process with threads: the child only runs
-            # ``produce`` (see the module docstring)
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
+        try:
+            with warnings.catch_warnings():
+                # Python 3.12+ warns about forking a process with threads: the child only runs
+                # ``produce`` (see the module docstring)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
+        except OSError:  # no memory or no process left for a child: the caller checks on a thread
+            os.close(read_fd)
+            os.close(write_fd)
+            raise
         if pid == 0:  # pragma: no cover - runs in the child, whose coverage is not collected
             os.close(read_fd)
             _child(produce, write_fd)

@@ -577,18 +577,19 @@ class _Run:
         estimate = max(self.table.estimate, 1)
         progress = self.opts.progress
         batches = chunks(self.table.rows, max(self.opts.chunk_size, 1))
-        checked_chunks: Callable[[], Any]
         forked = None
         if import_fork.available() and self.table.estimate >= FORK_FROM_ROWS:
             # before the threads below start: the child is a copy of this thread only; it finds
             # the language of its messages settled (choosing it may ask the database for the user)
             _settle_language()
-            forked = import_fork.ForkedChunks(lambda: map(self._checked_chunk, batches))
-            checked_chunks = forked.next
-        else:
-            def checked_chunks() -> Any:
-                batch = next(batches, None)
-                return None if batch is None else self._checked_chunk(batch)
+            with contextlib.suppress(OSError):  # no child to be had: check on the thread
+                forked = import_fork.ForkedChunks(lambda: map(self._checked_chunk, batches))
+
+        def checked_chunks() -> Any:
+            if forked is not None:
+                return forked.next()
+            batch = next(batches, None)
+            return None if batch is None else self._checked_chunk(batch)
 
         with _collector_paused(), \
                 ThreadPoolExecutor(max_workers=1, thread_name_prefix="contacts-import-check") as pool, \

@@ -118,10 +118,11 @@ def test_a_file_broken_halfway_stops_with_its_line_and_writes_nothing(make_app, 
     # a cell over the csv module's field limit (131,072 characters) on line 32
     rows = "First name,Last name\n" + "".join(f"Ann{i},Lee\n" for i in range(30)) + "Bob," + "x" * 200_000 + "\n"
     app = make_app(("contacts",))
+    pipes = _pipes()
     result = run_import(app, rows.encode(), chunk_size=4)
     assert result.error is not None and "Line 32" in result.error, result.error
     assert result.created == 0 and contacts(app, "id") == []
-    assert forks and _gone(forks[0])
+    assert forks and _gone(forks[0]) and _pipes() == pipes
 
 
 def test_a_failure_while_writing_stops_the_child(make_app, monkeypatch, forks) -> None:
@@ -210,3 +211,32 @@ def test_a_child_that_dies_or_hangs_is_an_error_not_a_wait(monkeypatch) -> None:
     with pytest.raises(import_fork.ChildFailed, match="no checked rows"):
         chunks.next()
     assert time.monotonic() - started < 10 and _gone(pid)
+
+
+def test_no_child_to_be_had_means_checking_on_the_thread(make_app, monkeypatch) -> None:
+    from modules.contacts import importer
+
+    def refuse() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(importer, "FORK_FROM_ROWS", 0)
+    monkeypatch.setattr(os, "fork", refuse)
+    app = make_app(("contacts",))
+    before = _pipes()
+    result = run_import(app, csv_bytes([["Name", "E-mail"], ["Ann Lee", "ann@example.com"], ["Bob", "x"]]),
+                        on_error="skip")
+    assert (result.created, result.failed) == (1, 1), result.summary()
+    assert _pipes() == before, "the pipe was closed again"
+
+
+def _pipes() -> int | None:
+    """How many pipes this process has open (Linux), None where /proc cannot tell."""
+    if not os.path.isdir("/proc/self/fd"):
+        return None
+    count = 0
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            count += os.readlink(f"/proc/self/fd/{name}").startswith("pipe:")
+        except OSError:
+            continue
+    return count
