@@ -128,7 +128,9 @@ class Contact(ProfileMixin, RecordMixin, db.Model):
     __table_args__ = (
         sa.Index("ix_contacts_contact_updated", "updated_at", "id"),
         sa.Index("ix_contacts_contact_stage_updated", "lifecycle_stage", "updated_at", "id"),
-        sa.Index("ix_contacts_contact_owner_updated", "owner_id", "updated_at", "id"),
+        # a seller's own list: lifecycle_stage last (after the unique id, so the sort is
+        # unchanged) lets its stage filter count from the index alone (contacts_0009)
+        sa.Index("ix_contacts_contact_owner_updated", "owner_id", "updated_at", "id", "lifecycle_stage"),
         # dashboard (new per month, contacted lately) and segments on the last interaction
         sa.Index("ix_contacts_contact_created", "created_at"),
         # partial: a new or imported person has no interaction yet and often no company,
