@@ -130,11 +130,21 @@ class TemplateCache:
         key = hashlib.sha1(repr((sorted(modules), demo, addons, _server_url())).encode()).hexdigest()[:12]
         if key not in self.urls:
             url = create_database(folder=self.folder)
-            from core.app import create_app
-            from core.extensions import db
-            from core.lifecycle import ModuleManager
+            try:
+                self._build(url, modules, demo)
+            except BaseException:
+                drop_database(url)  # a set of modules that cannot install (a test expecting that)
+                raise
+            self.urls[key] = url
+        return self.urls[key]
 
-            app = create_app(base_config(url, self.folder), modules=False)
+    def _build(self, url: str, modules: tuple[str, ...], demo: bool) -> None:
+        from core.app import create_app
+        from core.extensions import db
+        from core.lifecycle import ModuleManager
+
+        app = create_app(base_config(url, self.folder), modules=False)
+        try:
             manager = ModuleManager(app)
             manager.upgrade_core()
             if modules:
@@ -142,9 +152,8 @@ class TemplateCache:
             if url.startswith("sqlite"):
                 with app.app_context(), db.engine.connect() as conn:
                     conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
             dispose(app)
-            self.urls[key] = url
-        return self.urls[key]
 
     def drop_all(self) -> None:
         for url in self.urls.values():
