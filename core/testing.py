@@ -68,6 +68,19 @@ def sql_statements(app: Flask) -> Iterator[list[str]]:
         sa.event.remove(engine, "before_cursor_execute", record)
 
 
+def query_plan(engine: sa.Engine, sql: str, parameters: Any = None) -> str:
+    """The database's plan of ``sql`` on one line (plan tests: which index a query reads).
+
+    PostgreSQL plans with sequential scans off, so a test's few rows are read the
+    way a big table's would be; SQLite gives its ``EXPLAIN QUERY PLAN`` details.
+    """
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            return " ".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + sql, parameters))
+        return " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, parameters))
+
+
 def create_database(template: str | None = None, *, folder: Path) -> str:
     """A new empty database (or a copy of ``template``); returns its URL."""
     base = _server_url()

@@ -21,6 +21,8 @@ from test_views_support import (
     token,
 )
 
+from core.testing import query_plan
+
 
 @pytest.fixture
 def app(monkeypatch: pytest.MonkeyPatch, make_app: Any) -> Any:
@@ -61,12 +63,7 @@ def test_prefix_search_can_use_its_index(app: Any) -> None:
         stmt = view.base(view.state({"q": "meet"}))
         assert len(db.session.execute(stmt).all()) == 3  # case-insensitive, prefix only
         sql = str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
-        with db.engine.connect() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.exec_driver_sql("SET enable_seqscan = off")
-                plan = " ".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + sql))
-            else:
-                plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+        plan = query_plan(db.engine, sql)
     assert "ix_notebook_note_title_prefix" in plan, plan
 
 

@@ -6,7 +6,7 @@ single-row INSERTs), and SQLAlchemy's batched ``INSERT … RETURNING`` was the
 slowest of the three; on SQLite the driver's own ``executemany`` is fastest.
 SQLAlchemy's per-row parameter processing costs more than the driver call,
 so values are converted here with the dialect's own bind processors (the
-stored form is exactly what the ORM writes; tests/test_import_write.py) and
+stored form is exactly what the ORM writes; modules/contacts/tests/test_import_write.py) and
 handed to the driver as tuples. ``prepare`` makes a row's tuple; the importer
 calls it where the rows are checked (a forked process for big files), which
 took a quarter of the SQLite importer's main-thread Python time off it.

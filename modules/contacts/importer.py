@@ -902,12 +902,13 @@ class _Run:
                          updates: dict[int, tuple[int, RowValues]]) -> list[tuple[int, list[tuple[str, str]]]]:
         """Required custom fields on new contacts; unique custom values within the file and the database."""
         problems: list[tuple[int, list[tuple[str, str]]]] = []
-        for line, row in creates if self.required_custom else ():
-            custom = row.values.get("custom") or {}
-            missing = [d for d in self.required_custom if d.key not in custom]
-            if missing:
-                problems.append((line, [(self.checker.header(f"custom.{d.key}"), _("This field is required."))
-                                        for d in missing]))
+        if self.required_custom:
+            for line, row in creates:
+                custom = row.values.get("custom") or {}
+                missing = [d for d in self.required_custom if d.key not in custom]
+                if missing:
+                    problems.append((line, [(self.checker.header(f"custom.{d.key}"), _("This field is required."))
+                                            for d in missing]))
         if not self.unique_custom:
             return problems
         from modules.contacts import custom_fields

@@ -55,3 +55,25 @@ def run_import(app: Flask, data: bytes, filename: str = "people.csv", **options:
     with app.app_context():
         result = import_file(data, ImportOptions(filename=filename, commit=True, **options))
         return result
+
+
+#: a file for ``add_member_fields``: one good row, then one bad custom value per row
+MEMBER_ROWS = [["Last name", "Member number", "VIP since", "Segment"],
+               ["Lee", "M-1", "2020-01-31", "A"],
+               ["Ray", "M-1", "", "B"],          # member number used by the row above
+               ["Fox", "M-2", "someday", "A"],   # not a date
+               ["Kim", "M-3", "", ""]]           # required field empty
+
+
+def add_member_fields(app: Flask) -> None:
+    """Custom fields of contacts: a unique member number, a date and a required choice (A or B)."""
+    from modules.contacts.models import CustomField
+
+    with app.app_context():
+        toolkit.db.session.add_all([
+            CustomField(object="contact", key="member_no", label="Member number", type="text", unique=True),
+            CustomField(object="contact", key="vip_since", label="VIP since", type="date"),
+            CustomField(object="contact", key="segment", label="Segment", type="choice", required=True,
+                        choices=["A", "B"]),
+        ])
+        toolkit.db.session.commit()

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from core import toolkit
-from modules.contacts.tests.import_helpers import contacts, count, csv_bytes, run_import
+from modules.contacts.tests.import_helpers import (
+    MEMBER_ROWS,
+    add_member_fields,
+    contacts,
+    count,
+    csv_bytes,
+    run_import,
+)
 
 pytestmark = pytest.mark.crm_modules("contacts")
 
@@ -153,22 +160,8 @@ def test_a_user_who_may_not_create_companies_gets_a_row_error(make_app, make_use
 
 
 def test_custom_fields_are_checked_and_stored(app) -> None:
-    from modules.contacts.models import CustomField
-
-    with app.app_context():
-        toolkit.db.session.add_all([
-            CustomField(object="contact", key="member_no", label="Member number", type="text", unique=True),
-            CustomField(object="contact", key="vip_since", label="VIP since", type="date"),
-            CustomField(object="contact", key="segment", label="Segment", type="choice", required=True,
-                        choices=["A", "B"]),
-        ])
-        toolkit.db.session.commit()
-    rows = [["Last name", "Member number", "VIP since", "Segment"],
-            ["Lee", "M-1", "2020-01-31", "A"],
-            ["Ray", "M-1", "", "B"],          # member number used by the row above
-            ["Fox", "M-2", "someday", "A"],   # not a date
-            ["Kim", "M-3", "", ""]]           # required field empty
-    result = run_import(app, csv_bytes(rows), on_error="skip")
+    add_member_fields(app)
+    result = run_import(app, csv_bytes(MEMBER_ROWS), on_error="skip")
     assert result.created == 1
     assert sorted((e.line, e.column) for e in result.errors) == [
         (3, "Member number"), (4, "VIP since"), (5, "Segment")]

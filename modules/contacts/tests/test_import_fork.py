@@ -11,7 +11,7 @@ import pytest
 
 from core import toolkit
 from modules.contacts import import_fork
-from modules.contacts.tests.import_helpers import contacts, csv_bytes, run_import
+from modules.contacts.tests.import_helpers import MEMBER_ROWS, add_member_fields, contacts, csv_bytes, run_import
 
 pytestmark = [
     pytest.mark.crm_modules("contacts"),
@@ -92,6 +92,31 @@ def test_a_forked_check_imports_what_a_thread_does(make_app, monkeypatch, forks,
     wang = next(r for r in rows if r[1] == "王")
     assert wang[3] == "+8613800138000" and wang[7] is not None, "scored in the child, like the listener would"
     assert juergen[6] == ("Bonn" if dedupe == "update" else "Köln")
+
+
+def test_custom_fields_are_checked_in_the_child_as_on_a_thread(make_app, monkeypatch, forks) -> None:
+    """The child checks custom values with the definitions the importer loaded before the fork
+    (it has no database connection of its own); unique values are checked by the importer."""
+    from modules.contacts import importer
+
+    rows = [*MEMBER_ROWS, ["Ode", "M-4", "", "C"]]  # the last: not a choice
+
+    def outcome():
+        app = make_app(("contacts",))
+        add_member_fields(app)
+        result = run_import(app, csv_bytes(rows), on_error="skip", chunk_size=2)
+        return (result.created, sorted((e.line, e.column, e.message) for e in result.errors),
+                contacts(app, "last_name", "custom"))
+
+    forked = outcome()
+    assert len(forks) == 1 and _gone(forks[0])
+    monkeypatch.setattr(importer, "FORK_FROM_ROWS", 10**9)
+    assert outcome() == forked
+    created, errors, stored = forked
+    assert created == 1
+    assert [(line, column) for line, column, _m in errors] == [
+        (3, "Member number"), (4, "VIP since"), (5, "Segment"), (6, "Segment")]
+    assert stored == [("Lee", {"member_no": "M-1", "vip_since": "2020-01-31", "segment": "A"})]
 
 
 def test_the_child_writes_messages_in_the_importers_language(make_app, monkeypatch, forks) -> None:

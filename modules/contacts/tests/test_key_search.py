@@ -7,16 +7,13 @@ from typing import Any
 import pytest
 
 from core import toolkit
+from core.testing import query_plan
 from core.ui.lists import _next_prefix
 from modules.contacts.tests.profile_helpers import add
 
 
 def _plan(sql: str) -> str:
-    with toolkit.db.engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("SET enable_seqscan = off")
-            return " ".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + sql))
-        return " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+    return query_plan(toolkit.db.engine, sql)
 
 
 def test_key_search_and_exact_lookup_use_the_same_index(make_app: Any) -> None:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import Flask, url_for
 
 from core import toolkit
-from core.testing import sql_statements
+from core.testing import query_plan, sql_statements
 
 pytestmark = pytest.mark.crm_modules("contacts")
 
@@ -144,11 +144,6 @@ def test_a_sellers_stage_filtered_page_counts_from_the_owner_index(app: Flask, c
     assert len(counts) == 1, seen
     statement, parameters = counts[0]
     assert "owner_id" in statement and "lifecycle_stage" in statement, statement
-    with engine.connect() as conn:
-        if dialect == "postgresql":
-            conn.exec_driver_sql("SET enable_seqscan = off")
-            plan = " ".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
-        else:
-            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
+    plan = query_plan(engine, statement, parameters)
     assert "ix_contacts_contact_owner_updated" in plan, plan
     assert ("COVERING INDEX" if dialect == "sqlite" else "Index Only Scan") in plan, plan
